@@ -140,6 +140,16 @@ static dd_u128 uabs128(dd_i128 v)
 static dd_u128 ugcd(dd_u128 a, dd_u128 b)
 {
     while (b) {
+        /* 128-bit division is slow; finish in 64 bits once both fit. */
+        if ((a >> 64) == 0 && (b >> 64) == 0) {
+            uint64_t x = (uint64_t)a, y = (uint64_t)b;
+            while (y) {
+                uint64_t t = x % y;
+                x = y;
+                y = t;
+            }
+            return x;
+        }
         dd_u128 t = a % b;
         a = b;
         b = t;

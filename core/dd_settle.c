@@ -1,0 +1,66 @@
+/*
+ * dd_settle — SPEC §7 settlement math (contract in dd_settle.h).
+ *
+ * Products of two int64 are formed in 128 bits, so no input inside int64
+ * can overflow an intermediate; each figure is rounded (half away from zero)
+ * exactly once by dd_div_round.
+ */
+#include "dd_settle.h"
+
+#include "dd_num.h"
+
+#define E6 1000000
+
+int64_t dd_settle_retention(int64_t fund_fen, int64_t rate_e6)
+{
+    return dd_div_round((dd_i128)fund_fen * rate_e6, E6);
+}
+
+int64_t dd_settle_point_value_e6(int64_t budget_fen, int64_t points_e4)
+{
+    if (budget_fen <= 0 || points_e4 <= 0)
+        return 0;
+    /* (B_fen / 100) / (P_e4 / 10000) yuan, times 10^6: B_fen x 10^8 / P_e4. */
+    return dd_div_round((dd_i128)budget_fen * 100000000, points_e4);
+}
+
+int64_t dd_settle_share(int64_t budget_fen, int64_t part_points_e4, int64_t total_points_e4)
+{
+    if (budget_fen <= 0 || total_points_e4 <= 0)
+        return 0;
+    return dd_div_round((dd_i128)budget_fen * part_points_e4, total_points_e4);
+}
+
+int64_t dd_settle_risk_share(int64_t s_fen, int64_t m_fen, int64_t rate_e6, int64_t band_e6)
+{
+    dd_i128 d = (dd_i128)m_fen - s_fen;
+    dd_i128 ad = d < 0 ? -d : d;
+    /* |M - S| <= band x S, compared exactly in 1/10^6 fen. */
+    int within = ad * E6 <= (dd_i128)band_e6 * s_fen;
+    if (d >= 0) {
+        if (!within)
+            return s_fen;
+        return (int64_t)((dd_i128)s_fen + dd_div_round(d * rate_e6, E6));
+    }
+    if (!within)
+        return m_fen;
+    return (int64_t)((dd_i128)m_fen + dd_div_round(-d * rate_e6, E6));
+}
+
+void dd_settle_month(const dd_settle_month_in *in, dd_settle_month_out *out)
+{
+    out->retention_fen = dd_settle_retention(in->fund_fen, in->retention_rate_e6);
+    out->payable_fen = in->fund_fen - out->retention_fen;
+    out->settlement_fen = dd_settle_share(in->budget_fen, in->points_e4, in->region_points_e4);
+    out->fund_settlement_fen = out->settlement_fen - in->psn_part_fen;
+    out->profit_loss_fen = out->settlement_fen - in->medfee_fen;
+}
+
+void dd_settle_period(const dd_settle_period_in *in, dd_settle_period_out *out)
+{
+    out->settlement_fen = dd_settle_share(in->budget_fen, in->points_e4, in->region_points_e4);
+    out->fund_settlement_fen = out->settlement_fen - in->psn_part_fen;
+    out->retention_fen = dd_settle_retention(out->fund_settlement_fen, in->retention_rate_e6);
+    out->payable_fen =
+        out->fund_settlement_fen - out->retention_fen - in->monthly_payables_fen;
+}
