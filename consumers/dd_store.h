@@ -50,11 +50,12 @@
  * answer can only come from a second writer (a zombie after a rebalance) or
  * a caller bug, and is refused rather than half-applied.
  *
- * Retries. An I/O failure (connect, write, read, timeout), LOADING, BUSY or
- * TRYAGAIN drops the connection and, up to opts.retries times, reconnects
- * after a pause (backoff_ms doubling per consecutive failure, capped at
- * backoff_max_ms) and re-sends the regions whose outcome is unknown:
- * re-sending is safe by step 1. Without retries left the call fails with
+ * Retries. An I/O failure (connect, write, read, timeout), LOADING, BUSY,
+ * TRYAGAIN, READONLY or MASTERDOWN (a failover) drops the connection and,
+ * up to opts.retries times, reconnects after a pause (backoff_ms doubling
+ * per consecutive failure, capped at backoff_max_ms) and re-sends the
+ * regions whose outcome is unknown: re-sending is safe by step 1. Reads
+ * (fetch, hgetall, read_offsets, ping) retry the same way. Without retries left the call fails with
  * DD_STORE_ERR_IO; calling dd_store_commit() again with the same batch is
  * always safe. Regions confirmed in the failed call are reported in the
  * result; whatever Redis state, the batch is either fully in Redis per
@@ -65,6 +66,10 @@
  * survives a crash; with everysec a machine crash can lose the last second,
  * offsets and totals together (the script's writes are one MULTI/EXEC in the
  * AOF), and stats.server_restarts tells the processor to re-read offsets.
+ *
+ * Redis Cluster: the key layout is cluster-ready (one slot per region), but
+ * this client talks to ONE node (no MOVED/ASK handling); use a single
+ * primary (optionally with replicas / Sentinel-managed DNS).
  *
  * SIGPIPE raised by a write to a dead server is blocked and discarded for
  * the calling thread during store I/O (the process disposition is untouched).
@@ -172,7 +177,8 @@ typedef struct {
     size_t duplicates;   /* already in Redis (offsets <= stored): left untouched */
     size_t incr_fields;  /* HINCRBY sent (summed, zero sums dropped) */
     size_t set_fields;   /* HSET fields sent */
-    size_t round_trips;  /* pipelines sent (1 unless NOSCRIPT or a retry) */
+    size_t round_trips;  /* EVALSHA pipelines sent (1 unless NOSCRIPT or a retry; the
+                            SCRIPT LOAD of a fresh store is not counted) */
 } dd_store_commit_result;
 
 /* Apply the batch (see the top of this file). 0 when every region batch is
@@ -204,23 +210,50 @@ typedef struct {
     size_t n;
 } dd_store_hash;
 
+/* Pipelined HGET of n (key, field) pairs in one round trip (same retry
+ * rules as commit: a read is always safe to re-send). On success values[i]
+ * is a malloc'ed NUL-terminated copy of the value (free each), or NULL when
+ * the key or field is absent. On failure (-1) every values[i] is NULL.
+ * n == 0 is a no-op success. A key that is not a hash -> DD_STORE_ERR_SERVER. */
+int dd_store_fetch(dd_store *s, size_t n, const char *const keys[], const char *const fields[],
+                   char **values);
+/* Free the n values of a dd_store_fetch and set them to NULL. */
+void dd_store_fetch_free(size_t n, char **values);
+
 /* HGETALL; an absent key gives n == 0. Free with dd_store_hash_free. */
 int dd_store_hgetall(dd_store *s, const char *key, dd_store_hash *out);
 void dd_store_hash_free(dd_store_hash *h);
+/* n HGETALLs in one pipelined round trip (e.g. every hospital key of a
+ * month); out[0..n) as dd_store_hgetall, each freed with dd_store_hash_free.
+ * On failure every out[i] is empty. */
+int dd_store_hgetall_many(dd_store *s, size_t n, const char *const keys[], dd_store_hash *out);
 const char *dd_store_hash_get(const dd_store_hash *h, const char *field); /* NULL if absent */
 /* 1 found (*out set), 0 absent (*out = 0), -1 not a decimal int64. */
 int dd_store_hash_get_i64(const dd_store_hash *h, const char *field, int64_t *out);
 
 /* ---------------- key layout (docs/redis-layout.md) ----------------
  * Each writes the key into buf and returns its length, or -1 when it does
- * not fit or admdvs is empty / holds '{' or '}'. fixmedins NULL or "" = the
- * region-wide key; month is "YYYY-MM". */
-int dd_store_key_month(char *buf, size_t cap, const char *admdvs, int insutype, const char *month,
-                       const char *fixmedins);
-int dd_store_key_year(char *buf, size_t cap, const char *admdvs, int insutype, int year,
-                      const char *fixmedins);
-int dd_store_key_case(char *buf, size_t cap, const char *admdvs, const char *fixmedins,
-                      const char *setl_id);
+ * not fit, or admdvs is empty / holds '{' or '}', or a code is empty / holds
+ * ':' (fixmedins). month is "YYYY-MM". Keys:
+ *   dd:{R}:t:<insutype>:<YYYY-MM>              region month totals
+ *   dd:{R}:h:<insutype>:<YYYY-MM>:<fixmedins>  hospital month totals
+ *   dd:{R}:hs:<insutype>:<YYYY-MM>             hospitals present (field = code)
+ *   dd:{R}:c:<fixmedins>                       case records (field = setl_id)
+ *   dd:{R}:ev                                  event ids seen
+ *   dd:{R}:b:<insutype>:<YYYY>                 budgets
+ *   dd:{R}:off                                 consumed offsets (partition -> offset) */
+int dd_store_key_month(char *buf, size_t cap, const char *admdvs, int insutype, const char *month);
+int dd_store_key_hospital(char *buf, size_t cap, const char *admdvs, int insutype, const char *month,
+                          const char *fixmedins);
+int dd_store_key_hospitals(char *buf, size_t cap, const char *admdvs, int insutype,
+                           const char *month);
+int dd_store_key_cases(char *buf, size_t cap, const char *admdvs, const char *fixmedins);
+int dd_store_key_events(char *buf, size_t cap, const char *admdvs);
+int dd_store_key_budget(char *buf, size_t cap, const char *admdvs, int insutype, int year);
 int dd_store_key_offsets(char *buf, size_t cap, const char *admdvs);
+
+/* The region (hash tag) of a key: copies the text between the first '{' and
+ * the next '}' into buf. Length, or -1 (no tag, empty tag, does not fit). */
+int dd_store_key_region(char *buf, size_t cap, const char *key);
 
 #endif
