@@ -10,5 +10,9 @@
 int dd_bench_group(int argc, char **argv);
 /* Core replay throughput (bench_replay.c). */
 int dd_bench_replay(int argc, char **argv);
+/* Streaming: raw consume rate, processor end-to-end events/s, produce->Redis
+ * latency at a fixed rate, on the dev broker + a private redis-server
+ * (bench_stream.c). `drgdip bench` without a part runs it. */
+int dd_bench_stream(int argc, char **argv);
 
 #endif
