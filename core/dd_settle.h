@@ -26,7 +26,12 @@ int64_t dd_settle_share(int64_t budget_fen, int64_t part_points_e4,
 int64_t dd_settle_risk_share(int64_t s_fen, int64_t m_fen, int64_t rate_e6,
                              int64_t band_e6);
 
-/* One hospital's month figures (SPEC §7 and §11). */
+/* One hospital's month figures (SPEC §7 and §11).
+ * retention = round(F x rate), payable = F - retention (these need no
+ * budget); settlement = round(B x P_h / P), fund_settlement = settlement -
+ * psn_part, profit_loss = settlement - medfee. With no budget or P = 0
+ * (B <= 0 or P <= 0), SPEC §11 read literally: settlement AND
+ * fund_settlement are 0, so profit_loss = -medfee. */
 typedef struct {
     int64_t budget_fen, region_points_e4;        /* B, P */
     int64_t points_e4, medfee_fen, fund_fen, psn_part_fen; /* eligible sums */
@@ -43,7 +48,11 @@ void dd_settle_month(const dd_settle_month_in *in, dd_settle_month_out *out);
 /* One hospital's period netting (quarter, or the year before risk sharing):
  * S_h = round(B_period x P_h / P_period); fund = S_h - personal;
  * retention = round(fund x rate); payable = fund - retention - monthly
- * payables already made (negative: claw-back). */
+ * payables already made (negative: claw-back). With B <= 0 or P <= 0,
+ * settlement and fund are 0 (as dd_settle_month).
+ * NOTE: this variant RECOMPUTES the retention on the period's fund;
+ * `drgdip settle` uses dd_settle_net below, which deducts the retentions
+ * actually withheld month by month (the lead's reading of SPEC §7). */
 typedef struct {
     int64_t budget_fen, region_points_e4;        /* B_q, P_q */
     int64_t points_e4, psn_part_fen, medfee_fen; /* hospital, over the period */
@@ -56,5 +65,54 @@ typedef struct {
 } dd_settle_period_out;
 
 void dd_settle_period(const dd_settle_period_in *in, dd_settle_period_out *out);
+
+/* Risk-sharing policy (SPEC §7, §9 sharing.rate / sharing.band). */
+typedef struct {
+    int64_t rate_e6, band_e6;
+} dd_settle_sharing;
+
+/* Which SPEC §7 case dd_settle_risk_share applied. */
+typedef enum {
+    DD_SHARE_NONE = 0,          /* no risk sharing (quarter) */
+    DD_SHARE_EQUAL = 1,         /* M == S */
+    DD_SHARE_OVERRUN_SHARED,    /* M > S, within band: S + rate x (M - S) */
+    DD_SHARE_OVERRUN_BEYOND,    /* M > S, beyond band: S */
+    DD_SHARE_SAVING_SHARED,     /* M < S, within band: M + rate x (S - M) */
+    DD_SHARE_SAVING_BEYOND      /* M < S, beyond band: M */
+} dd_share_case;
+const char *dd_settle_share_case_name(dd_share_case c); /* "NONE", "EQUAL", ... */
+dd_share_case dd_settle_risk_case(int64_t s_fen, int64_t m_fen, int64_t band_e6);
+
+/* One hospital's quarterly or yearly netting (SPEC §7 art. 23, 18, 27) over
+ * the months of the period, computed from its month inputs (one
+ * dd_settle_month_in per month of the period, in any order; a month where
+ * the hospital has no cases has zero hospital sums but the region's B and P).
+ *
+ *   B = Σ budget_fen, P = Σ region_points_e4 (the region's, per month);
+ *   points, medfee, fund, psn_part = the hospital's sums over the months;
+ *   retention  = Σ round(F_m x rate_m)   (withheld month by month, kept);
+ *   monthly_payables = Σ (F_m - retention_m)  (already paid);
+ *   settlement S = round(B x P_h / P);
+ *   final_settlement = S, or with `sharing` (year) dd_settle_risk_share(S,
+ *                      M = medfee, rate, band);
+ *   fund_settlement = final_settlement - psn_part;
+ *   payable = fund_settlement - retention - monthly_payables
+ *           (= fund_settlement - Σ F; negative: claw-back);
+ *   profit_loss = final_settlement - medfee.
+ * With no budget or P = 0 (B <= 0 or P <= 0): settlement, final_settlement
+ * and fund_settlement are 0 (SPEC §11, literal) and no risk sharing applies
+ * (share_case NONE), so payable = -Σ F and profit_loss = -medfee. Sums are exact int64 (inputs are bounded far below
+ * overflow by SPEC §11's amount limits). */
+typedef struct {
+    int64_t budget_fen, region_points_e4;
+    int64_t points_e4, medfee_fen, fund_fen, psn_part_fen;
+    int64_t retention_fen, monthly_payables_fen;
+    int64_t settlement_fen, final_settlement_fen, fund_settlement_fen;
+    int64_t payable_fen, profit_loss_fen;
+    dd_share_case share_case;
+} dd_settle_netting;
+
+void dd_settle_net(const dd_settle_month_in *months, int n_months,
+                   const dd_settle_sharing *sharing, dd_settle_netting *out);
 
 #endif

@@ -142,8 +142,49 @@ Test(settle_month, no_budget)
     cr_assert_eq(out.retention_fen, 315200); /* retention/payable do not need B */
     cr_assert_eq(out.payable_fen, 5988800);
     cr_assert_eq(out.settlement_fen, 0);
-    cr_assert_eq(out.fund_settlement_fen, -1576000);
+    cr_assert_eq(out.fund_settlement_fen, 0); /* SPEC §11 literal (lead's decision) */
     cr_assert_eq(out.profit_loss_fen, -7880000);
+}
+
+Test(settle_month, no_points)
+{
+    /* P = 0 (e.g. every case pending): settlements 0 even with a budget */
+    dd_settle_month_in in = {
+        .budget_fen = 8000000,
+        .region_points_e4 = 0,
+        .points_e4 = 0,
+        .medfee_fen = 100,
+        .fund_fen = 0,
+        .psn_part_fen = 100,
+        .retention_rate_e6 = 50000,
+    };
+    dd_settle_month_out out;
+    dd_settle_month(&in, &out);
+    cr_assert_eq(out.retention_fen, 0);
+    cr_assert_eq(out.payable_fen, 0);
+    cr_assert_eq(out.settlement_fen, 0);
+    cr_assert_eq(out.fund_settlement_fen, 0);
+    cr_assert_eq(out.profit_loss_fen, -100);
+}
+
+Test(settle_month, hospital_without_points_in_a_pool)
+{
+    /* B > 0 and P > 0 but P_h = 0: not the "no budget / P = 0" rule, so the
+     * fund settlement is 0 - psn_part */
+    dd_settle_month_in in = {
+        .budget_fen = 8000000,
+        .region_points_e4 = 800000000,
+        .points_e4 = 0,
+        .medfee_fen = 100,
+        .fund_fen = 0,
+        .psn_part_fen = 100,
+        .retention_rate_e6 = 50000,
+    };
+    dd_settle_month_out out;
+    dd_settle_month(&in, &out);
+    cr_assert_eq(out.settlement_fen, 0);
+    cr_assert_eq(out.fund_settlement_fen, -100);
+    cr_assert_eq(out.profit_loss_fen, -100);
 }
 
 Test(settle_period, quarter_with_payment_due)
