@@ -33,7 +33,13 @@ static void replay_usage(FILE *out)
             "  --all            instead: one snapshot line per (region, insutype, month)\n"
             "                   that has cases, sorted (the three options above not needed)\n"
             "  --quiet          no per-line messages for bad events (summary only)\n"
-            "  --stats          add data load time / memory and throughput to the summary\n\n"
+            "  --stats          add data load time / memory and throughput to the summary\n"
+            "  --alerts         instead of snapshots: the SPEC §8 alerts the stream would\n"
+            "                   emit, one JSON line each (alert_id, occurrence, type, severity,\n"
+            "                   admdvs, fixmedins_code or insutype, period, metric, value,\n"
+            "                   threshold, explanation {zh, en}) in emission order, then a\n"
+            "                   final sweep's; --region keeps one region's alerts; --insutype,\n"
+            "                   --month, --all not needed. Rules: core/dd_alert.h\n\n"
             "Bad events (SPEC §2/§11) do not change any total: each gives one stderr line\n"
             "'line N: REASON: detail'; duplicates (a re-sent event_id) are dropped.\n"
             "A summary goes to stderr. Exit: 0 replayed, 1 data or input file error,\n"
@@ -117,6 +123,13 @@ static int print_all(const dd_ledger *l, const dd_dataset *ds)
 
 int dd_cmd_replay(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++) { /* --alerts: cli/replay_alerts.c (--help stays here) */
+        int dd_replay_alerts(int, char **);
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            break;
+        if (!strcmp(argv[i], "--alerts"))
+            return dd_replay_alerts(argc, argv);
+    }
     const char *events = NULL, *data = NULL, *region = NULL, *insutype_s = NULL, *month_s = NULL;
     int all = 0, quiet = 0, stats = 0;
     for (int i = 1; i < argc; i++) {

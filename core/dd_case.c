@@ -340,11 +340,18 @@ void dd_case_contribution(const dd_dataset *ds, const dd_case *c, dd_group_memo 
         int rc = 0;
         int64_t pts = 0;
         dd_category cat = DD_CAT_UNGROUPABLE;
+        int hit = memo && memo->pts_valid && memo->pts_ds == ds &&
+                  memo->pts_setl_seq == c->setl.v.seq && memo->pts_list_gen == c->list.gen &&
+                  memo->pts_special_seq == c->special.v.seq &&
+                  memo->pts_medfee_fen == c->setl.medfee_fen &&
+                  memo->pts_pay_method == c->setl.pay_method;
         if (c->setl.pay_method == DD_PAY_SCHEME) {
             dd_group_memo local, *m = memo ? memo : &local;
             if (!memo || !m->valid || m->ds != ds || m->list_gen != c->list.gen ||
-                (r->scheme == DD_SCHEME_DIP && m->medfee_fen != c->setl.medfee_fen))
-                group_case(ds, r, c, m);
+                (r->scheme == DD_SCHEME_DIP && m->medfee_fen != c->setl.medfee_fen)) {
+                group_case(ds, r, c, m); /* clears the points memo too */
+                hit = 0;
+            }
             out->grouped_by_scheme = 1;
             out->status = m->status;
             out->reason = m->reason;
@@ -354,13 +361,16 @@ void dd_case_contribution(const dd_dataset *ds, const dd_case *c, dd_group_memo 
             if (m->has_weight) {
                 out->grouped = 1;
                 out->weight_e4 = m->weight_e4;
-                dd_rat coef = (m->dip_basic && pol->basic_same_pay) ? dd_rat_int(1) : h->coef;
-                dd_rat ref = r->scheme == DD_SCHEME_DRG
-                                 ? dd_points_drg_ref(pol, m->weight_e4, h->level)
-                                 : dd_rat_scaled(m->dip_ref_cost_fen, 2);
-                rc = dd_points_grouped(pol, m->weight_e4, ref, c->setl.medfee_fen, coef, &cat,
-                                       &pts);
-            } else {
+                if (!hit) {
+                    dd_rat coef =
+                        (m->dip_basic && pol->basic_same_pay) ? dd_rat_int(1) : h->coef;
+                    dd_rat ref = r->scheme == DD_SCHEME_DRG
+                                     ? dd_points_drg_ref(pol, m->weight_e4, h->level)
+                                     : dd_rat_scaled(m->dip_ref_cost_fen, 2);
+                    rc = dd_points_grouped(pol, m->weight_e4, ref, c->setl.medfee_fen, coef,
+                                           &cat, &pts);
+                }
+            } else if (!hit) {
                 cat = DD_CAT_UNGROUPABLE;
                 switch (pol->ungroupable) {
                 case DD_UNGROUPABLE_FFS:
@@ -376,14 +386,17 @@ void dd_case_contribution(const dd_dataset *ds, const dd_case *c, dd_group_memo 
         } else if (c->setl.pay_method == DD_PAY_BED_DAY) {
             cat = DD_CAT_BED_DAY;
             out->reason = "BED_DAY";
-            const dd_bedday_rule *rule = dd_policy_bedday(pol, c->setl.bed_day_group);
-            rc = rule ? dd_points_bedday(pol, rule, c->list.ipt_days, h->coef, &pts) : -1;
+            if (!hit) {
+                const dd_bedday_rule *rule = dd_policy_bedday(pol, c->setl.bed_day_group);
+                rc = rule ? dd_points_bedday(pol, rule, c->list.ipt_days, h->coef, &pts) : -1;
+            }
         } else {
             cat = DD_CAT_FFS;
             out->reason = "FFS";
-            rc = dd_points_ffs(pol, c->setl.medfee_fen, h->coef, &pts);
+            if (!hit)
+                rc = dd_points_ffs(pol, c->setl.medfee_fen, h->coef, &pts);
         }
-        if (out->special == DD_SPECIAL_APPROVED) {
+        if (out->special == DD_SPECIAL_APPROVED && !hit) {
             cat = DD_CAT_SPECIAL;
             if (c->special.has_points) {
                 pts = c->special.points_e4;
@@ -391,6 +404,22 @@ void dd_case_contribution(const dd_dataset *ds, const dd_case *c, dd_group_memo 
             } else {
                 rc = dd_points_ffs(pol, c->setl.medfee_fen, h->coef, &pts);
             }
+        }
+        if (hit) {
+            cat = memo->pts_cat;
+            pts = memo->pts_e4;
+            rc = memo->pts_rc;
+        } else if (memo) {
+            memo->pts_valid = 1;
+            memo->pts_ds = ds;
+            memo->pts_setl_seq = c->setl.v.seq;
+            memo->pts_list_gen = c->list.gen;
+            memo->pts_special_seq = c->special.v.seq;
+            memo->pts_medfee_fen = c->setl.medfee_fen;
+            memo->pts_pay_method = c->setl.pay_method;
+            memo->pts_cat = cat;
+            memo->pts_e4 = pts;
+            memo->pts_rc = rc;
         }
         if (rc) {
             out->points_error = 1;
@@ -451,17 +480,24 @@ static const dd_counter pending_ctr[DD_PENDING__COUNT] = {
 typedef struct {
     dd_counter_kv *kv;
     int n;
+    uint64_t seen; /* counters already in kv: the search runs only for repeats */
 } kv_sink;
+
+_Static_assert(DD_CTR__COUNT <= 64, "kv_sink.seen is one 64-bit mask");
 
 static void put(kv_sink *s, dd_counter id, int64_t v)
 {
     if (!v)
         return;
-    for (int i = 0; i < s->n; i++)
-        if (s->kv[i].id == id) {
-            s->kv[i].value += v;
-            return;
-        }
+    uint64_t bit = UINT64_C(1) << id;
+    if (s->seen & bit) {
+        for (int i = 0; i < s->n; i++)
+            if (s->kv[i].id == id) {
+                s->kv[i].value += v;
+                return;
+            }
+    }
+    s->seen |= bit;
     s->kv[s->n].id = id;
     s->kv[s->n].value = v;
     s->n++;
@@ -469,7 +505,7 @@ static void put(kv_sink *s, dd_counter id, int64_t v)
 
 int dd_contrib_counters_sparse(const dd_contrib *c, dd_counter_kv *out)
 {
-    kv_sink s = {out, 0};
+    kv_sink s = {out, 0, 0};
     if (!c->in_scope)
         return 0;
     if (c->reversed) {

@@ -232,6 +232,18 @@ typedef struct {
     int64_t weight_e4;
     int64_t dip_ref_cost_fen; /* DIP */
     int dip_basic;            /* DIP BASIC group */
+    /* points memo: category and points of the last contribution, keyed by
+     * the state versions they depend on (a QC or RECONCILED event then
+     * skips the exact rational arithmetic). Same result as without it. */
+    int pts_valid;
+    const dd_dataset *pts_ds;
+    uint64_t pts_setl_seq, pts_special_seq;
+    uint32_t pts_list_gen;
+    int64_t pts_medfee_fen;
+    dd_pay_method pts_pay_method;
+    dd_category pts_cat;
+    int64_t pts_e4;
+    int pts_rc;
 } dd_group_memo;
 
 typedef struct {

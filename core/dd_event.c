@@ -244,6 +244,7 @@ enum fkind {
 
 typedef struct {
     const char *name;
+    uint8_t name_len; /* strlen(name): the per-member scan compares it first */
     enum fkind kind;
     unsigned types;
     uint64_t bit;
@@ -255,45 +256,45 @@ typedef struct {
 #define CAP(f) sizeof(((dd_event *)0)->f)
 
 static const field_def fields[] = {
-    {"event_id", K_STR, T_ALL, DD_F_EVENT_ID, OFF(event_id), CAP(event_id)},
-    {"event_time", K_TIME, T_ALL, DD_F_EVENT_TIME, OFF(event_time_ms), 0},
-    {"admdvs", K_STR, T_ALL, DD_F_ADMDVS, OFF(admdvs), CAP(admdvs)},
-    {"fixmedins_code", K_STR, T_ALL, DD_F_FIXMEDINS, OFF(fixmedins_code), CAP(fixmedins_code)},
-    {"setl_id", K_STR, T_CASE, DD_F_SETL_ID, OFF(setl_id), CAP(setl_id)},
-    {"mdtrt_id", K_STR, T(DD_EV_SETTLEMENT), DD_F_MDTRT_ID, OFF(mdtrt_id), CAP(mdtrt_id)},
-    {"psn_no", K_STR, T(DD_EV_SETTLEMENT), DD_F_PSN_NO, OFF(psn_no), CAP(psn_no)},
-    {"insutype", K_INSUTYPE, T(DD_EV_SETTLEMENT) | T(DD_EV_BUDGET) | T(DD_EV_MONTH_CLOSE),
+    {"event_id", 8, K_STR, T_ALL, DD_F_EVENT_ID, OFF(event_id), CAP(event_id)},
+    {"event_time", 10, K_TIME, T_ALL, DD_F_EVENT_TIME, OFF(event_time_ms), 0},
+    {"admdvs", 6, K_STR, T_ALL, DD_F_ADMDVS, OFF(admdvs), CAP(admdvs)},
+    {"fixmedins_code", 14, K_STR, T_ALL, DD_F_FIXMEDINS, OFF(fixmedins_code), CAP(fixmedins_code)},
+    {"setl_id", 7, K_STR, T_CASE, DD_F_SETL_ID, OFF(setl_id), CAP(setl_id)},
+    {"mdtrt_id", 8, K_STR, T(DD_EV_SETTLEMENT), DD_F_MDTRT_ID, OFF(mdtrt_id), CAP(mdtrt_id)},
+    {"psn_no", 6, K_STR, T(DD_EV_SETTLEMENT), DD_F_PSN_NO, OFF(psn_no), CAP(psn_no)},
+    {"insutype", 8, K_INSUTYPE, T(DD_EV_SETTLEMENT) | T(DD_EV_BUDGET) | T(DD_EV_MONTH_CLOSE),
      DD_F_INSUTYPE, OFF(insutype), 0},
-    {"insuplc_admdvs", K_STR, T(DD_EV_SETTLEMENT), DD_F_INSUPLC, OFF(insuplc_admdvs),
+    {"insuplc_admdvs", 14, K_STR, T(DD_EV_SETTLEMENT), DD_F_INSUPLC, OFF(insuplc_admdvs),
      CAP(insuplc_admdvs)},
-    {"begndate", K_DATE, T(DD_EV_SETTLEMENT), DD_F_BEGNDATE, OFF(begndate), 0},
-    {"enddate", K_DATE, T(DD_EV_SETTLEMENT), DD_F_ENDDATE, OFF(enddate), 0},
-    {"setl_time", K_TIME, T(DD_EV_SETTLEMENT), DD_F_SETL_TIME, OFF(setl_time_ms), 0},
-    {"medfee_sumamt", K_AMOUNT, T(DD_EV_SETTLEMENT), DD_F_MEDFEE, OFF(medfee_fen), 0},
-    {"fund_pay_sumamt", K_AMOUNT, T(DD_EV_SETTLEMENT), DD_F_FUND, OFF(fund_fen), 0},
-    {"psn_part_amt", K_AMOUNT, T(DD_EV_SETTLEMENT), DD_F_PSN_PART, OFF(psn_part_fen), 0},
-    {"acct_pay", K_AMOUNT, T(DD_EV_SETTLEMENT), DD_F_ACCT_PAY, OFF(acct_pay_fen), 0},
-    {"pay_method", K_PAYMETHOD, T(DD_EV_SETTLEMENT), DD_F_PAY_METHOD, OFF(pay_method), 0},
-    {"bed_day_group", K_STR, T(DD_EV_SETTLEMENT), DD_F_BED_DAY_GROUP, OFF(bed_day_group),
+    {"begndate", 8, K_DATE, T(DD_EV_SETTLEMENT), DD_F_BEGNDATE, OFF(begndate), 0},
+    {"enddate", 7, K_DATE, T(DD_EV_SETTLEMENT), DD_F_ENDDATE, OFF(enddate), 0},
+    {"setl_time", 9, K_TIME, T(DD_EV_SETTLEMENT), DD_F_SETL_TIME, OFF(setl_time_ms), 0},
+    {"medfee_sumamt", 13, K_AMOUNT, T(DD_EV_SETTLEMENT), DD_F_MEDFEE, OFF(medfee_fen), 0},
+    {"fund_pay_sumamt", 15, K_AMOUNT, T(DD_EV_SETTLEMENT), DD_F_FUND, OFF(fund_fen), 0},
+    {"psn_part_amt", 12, K_AMOUNT, T(DD_EV_SETTLEMENT), DD_F_PSN_PART, OFF(psn_part_fen), 0},
+    {"acct_pay", 8, K_AMOUNT, T(DD_EV_SETTLEMENT), DD_F_ACCT_PAY, OFF(acct_pay_fen), 0},
+    {"pay_method", 10, K_PAYMETHOD, T(DD_EV_SETTLEMENT), DD_F_PAY_METHOD, OFF(pay_method), 0},
+    {"bed_day_group", 13, K_STR, T(DD_EV_SETTLEMENT), DD_F_BED_DAY_GROUP, OFF(bed_day_group),
      CAP(bed_day_group)},
-    {"gend", K_DIGIT, T(DD_EV_SETTLEMENT_LIST), DD_F_GEND, OFF(gend), 0},
-    {"age", K_INT, T(DD_EV_SETTLEMENT_LIST), DD_F_AGE, OFF(age), 0},
-    {"age_days", K_INT, T(DD_EV_SETTLEMENT_LIST), DD_F_AGE_DAYS, OFF(age_days), 0},
-    {"nwb_bir_wt", K_INT, T(DD_EV_SETTLEMENT_LIST), DD_F_NWB_BIR_WT, OFF(nwb_bir_wt), 0},
-    {"ipt_days", K_INT, T(DD_EV_SETTLEMENT_LIST), DD_F_IPT_DAYS, OFF(ipt_days), 0},
-    {"dscg_way", K_INT, T(DD_EV_SETTLEMENT_LIST), DD_F_DSCG_WAY, OFF(dscg_way), 0},
-    {"main_dx", K_STR, T(DD_EV_SETTLEMENT_LIST), DD_F_MAIN_DX, OFF(main_dx), CAP(main_dx)},
-    {"other_dx", K_DXLIST, T(DD_EV_SETTLEMENT_LIST), DD_F_OTHER_DX, 0, 0},
-    {"procedures", K_PROCLIST, T(DD_EV_SETTLEMENT_LIST), DD_F_PROCEDURES, 0, 0},
-    {"passed", K_BOOL, T(DD_EV_QC_RESULT), DD_F_PASSED, OFF(passed), 0},
-    {"errors", K_ERRLIST, T(DD_EV_QC_RESULT), DD_F_ERRORS, 0, 0},
-    {"status", K_STATUS, T(DD_EV_SPECIAL_CASE), DD_F_STATUS, OFF(status), 0},
-    {"points", K_POINTS, T(DD_EV_SPECIAL_CASE), DD_F_POINTS, OFF(points_e4), 0},
-    {"pay_as_ffs", K_BOOL, T(DD_EV_SPECIAL_CASE), DD_F_PAY_AS_FFS, OFF(pay_as_ffs), 0},
-    {"year", K_INT, T(DD_EV_BUDGET), DD_F_YEAR, OFF(year), 0},
-    {"month", K_INT, T(DD_EV_BUDGET), DD_F_MONTH, OFF(month), 0},
-    {"amount", K_AMOUNT, T(DD_EV_BUDGET), DD_F_AMOUNT, OFF(amount_fen), 0},
-    {"month", K_MONTHSTR, T(DD_EV_MONTH_CLOSE), DD_F_CLOSE_MONTH, OFF(close_month), 0},
+    {"gend", 4, K_DIGIT, T(DD_EV_SETTLEMENT_LIST), DD_F_GEND, OFF(gend), 0},
+    {"age", 3, K_INT, T(DD_EV_SETTLEMENT_LIST), DD_F_AGE, OFF(age), 0},
+    {"age_days", 8, K_INT, T(DD_EV_SETTLEMENT_LIST), DD_F_AGE_DAYS, OFF(age_days), 0},
+    {"nwb_bir_wt", 10, K_INT, T(DD_EV_SETTLEMENT_LIST), DD_F_NWB_BIR_WT, OFF(nwb_bir_wt), 0},
+    {"ipt_days", 8, K_INT, T(DD_EV_SETTLEMENT_LIST), DD_F_IPT_DAYS, OFF(ipt_days), 0},
+    {"dscg_way", 8, K_INT, T(DD_EV_SETTLEMENT_LIST), DD_F_DSCG_WAY, OFF(dscg_way), 0},
+    {"main_dx", 7, K_STR, T(DD_EV_SETTLEMENT_LIST), DD_F_MAIN_DX, OFF(main_dx), CAP(main_dx)},
+    {"other_dx", 8, K_DXLIST, T(DD_EV_SETTLEMENT_LIST), DD_F_OTHER_DX, 0, 0},
+    {"procedures", 10, K_PROCLIST, T(DD_EV_SETTLEMENT_LIST), DD_F_PROCEDURES, 0, 0},
+    {"passed", 6, K_BOOL, T(DD_EV_QC_RESULT), DD_F_PASSED, OFF(passed), 0},
+    {"errors", 6, K_ERRLIST, T(DD_EV_QC_RESULT), DD_F_ERRORS, 0, 0},
+    {"status", 6, K_STATUS, T(DD_EV_SPECIAL_CASE), DD_F_STATUS, OFF(status), 0},
+    {"points", 6, K_POINTS, T(DD_EV_SPECIAL_CASE), DD_F_POINTS, OFF(points_e4), 0},
+    {"pay_as_ffs", 10, K_BOOL, T(DD_EV_SPECIAL_CASE), DD_F_PAY_AS_FFS, OFF(pay_as_ffs), 0},
+    {"year", 4, K_INT, T(DD_EV_BUDGET), DD_F_YEAR, OFF(year), 0},
+    {"month", 5, K_INT, T(DD_EV_BUDGET), DD_F_MONTH, OFF(month), 0},
+    {"amount", 6, K_AMOUNT, T(DD_EV_BUDGET), DD_F_AMOUNT, OFF(amount_fen), 0},
+    {"month", 5, K_MONTHSTR, T(DD_EV_MONTH_CLOSE), DD_F_CLOSE_MONTH, OFF(close_month), 0},
 };
 #define N_FIELDS (sizeof fields / sizeof fields[0])
 
@@ -509,7 +510,7 @@ int dd_event_from_json(dd_event *ev, dd_json_doc *doc, const char *text, size_t 
             continue; /* null = absent */
         for (size_t i = 0; i < N_FIELDS; i++) {
             const field_def *fd = &fields[i];
-            if (!(fd->types & tbit) || strlen(fd->name) != m->key_len ||
+            if (fd->name_len != m->key_len || !(fd->types & tbit) ||
                 memcmp(fd->name, m->key, m->key_len))
                 continue;
             if (ev->has & fd->bit)

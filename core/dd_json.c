@@ -162,14 +162,36 @@ static char *put_utf8(char *o, unsigned cp)
 /* Decodes the string at d->pos (on the opening quote) into sbuf. Decoded
  * bytes + NUL never exceed the source bytes including quotes, so the buffer
  * sized at 2 * len + 2 cannot overflow. */
+/* Nonzero when one of the 8 bytes may be special in a string (a control
+ * byte, '"', '\\' or a non-ASCII byte). False positives only cost speed:
+ * the caller then scans byte by byte. */
+static inline uint64_t json_special8(uint64_t x)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
+    uint64_t ctl = (x - ones * 0x20) & ~x;
+    uint64_t q = x ^ (ones * 0x22);
+    uint64_t b = x ^ (ones * 0x5C);
+    q = (q - ones) & ~q;
+    b = (b - ones) & ~b;
+    return ((ctl | q | b) | x) & high;
+}
+
 static int json_string(dd_json_doc *d, const char **out, uint32_t *out_len)
 {
     const unsigned char *t = (const unsigned char *)d->text;
     size_t p = d->pos + 1, n = d->len;
     char *start = d->sbuf + d->sbuf_len, *o = start;
     for (;;) {
-        /* fast path: plain ASCII run */
+        /* fast path: plain ASCII run, 8 bytes at a time while no byte is
+         * special (< 0x20, '"', '\\', >= 0x80), then byte by byte */
         size_t q = p;
+        while (q + 8 <= n) {
+            uint64_t x;
+            memcpy(&x, t + q, 8);
+            if (json_special8(x))
+                break;
+            q += 8;
+        }
         while (q < n && t[q] >= 0x20 && t[q] < 0x80 && t[q] != '"' && t[q] != '\\')
             q++;
         if (q > p) {

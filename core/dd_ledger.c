@@ -50,8 +50,7 @@ struct dd_ledger {
 
     char *ids;
     size_t ids_len, ids_cap;
-    uint32_t *id_off; /* offset + 1 into ids, parallel to id_slots */
-    slot *id_slots;
+    slot *id_slots; /* idx1 = offset + 1 into ids: one cache line per probe */
     uint32_t id_mask, n_ids;
 
     lcase *cases;
@@ -82,12 +81,11 @@ dd_ledger *dd_ledger_new(const dd_dataset *ds)
     l->doc = dd_json_doc_new();
     l->id_mask = 1023;
     l->id_slots = slots_new(1024);
-    l->id_off = calloc(1024, sizeof *l->id_off);
     l->case_mask = 1023;
     l->case_slots = slots_new(1024);
     l->tot_mask = 255;
     l->tot_slots = slots_new(256);
-    if (!l->doc || !l->id_slots || !l->id_off || !l->case_slots || !l->tot_slots) {
+    if (!l->doc || !l->id_slots || !l->case_slots || !l->tot_slots) {
         dd_ledger_destroy(l);
         return NULL;
     }
@@ -100,7 +98,6 @@ void dd_ledger_destroy(dd_ledger *l)
         return;
     dd_json_doc_destroy(l->doc);
     free(l->ids);
-    free(l->id_off);
     free(l->id_slots);
     for (uint32_t i = 0; i < l->n_cases; i++)
         dd_case_free(&l->cases[i].c);
@@ -134,25 +131,18 @@ static int ids_grow(dd_ledger *l)
 {
     uint32_t nsz = (l->id_mask + 1) * 2;
     slot *ns = slots_new(nsz);
-    uint32_t *no = calloc(nsz, sizeof *no);
-    if (!ns || !no) {
-        free(ns);
-        free(no);
+    if (!ns)
         return -1;
-    }
     for (uint32_t i = 0; i <= l->id_mask; i++) {
-        if (!l->id_off[i])
+        if (!l->id_slots[i].idx1)
             continue;
         uint32_t j = (uint32_t)l->id_slots[i].h & (nsz - 1);
-        while (no[j])
+        while (ns[j].idx1)
             j = (j + 1) & (nsz - 1);
         ns[j] = l->id_slots[i];
-        no[j] = l->id_off[i];
     }
     free(l->id_slots);
-    free(l->id_off);
     l->id_slots = ns;
-    l->id_off = no;
     l->id_mask = nsz - 1;
     return 0;
 }
@@ -163,8 +153,8 @@ static int ids_insert(dd_ledger *l, const char *id)
     size_t n = strlen(id);
     uint64_t h = dd_hash_bytes(id, n);
     uint32_t i = (uint32_t)h & l->id_mask;
-    while (l->id_off[i]) {
-        if (l->id_slots[i].h == h && !strcmp(l->ids + l->id_off[i] - 1, id))
+    while (l->id_slots[i].idx1) {
+        if (l->id_slots[i].h == h && !strcmp(l->ids + l->id_slots[i].idx1 - 1, id))
             return 0;
         i = (i + 1) & l->id_mask;
     }
@@ -182,7 +172,7 @@ static int ids_insert(dd_ledger *l, const char *id)
     }
     memcpy(l->ids + l->ids_len, id, n + 1);
     l->id_slots[i].h = h;
-    l->id_off[i] = (uint32_t)l->ids_len + 1;
+    l->id_slots[i].idx1 = (uint32_t)l->ids_len + 1;
     l->ids_len += n + 1;
     l->n_ids++;
     if (l->n_ids * 2 > l->id_mask && ids_grow(l))
