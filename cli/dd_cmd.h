@@ -17,6 +17,14 @@ typedef struct {
 int dd_cmd_group(int argc, char **argv);
 int dd_cmd_explain(int argc, char **argv);
 int dd_cmd_replay(int argc, char **argv);
+int dd_cmd_settle(int argc, char **argv);
 int dd_cmd_bench(int argc, char **argv);
+int dd_cmd_gen(int argc, char **argv);
+int dd_cmd_produce(int argc, char **argv);
+int dd_cmd_demo(int argc, char **argv);
+int dd_cmd_dev_broker(int argc, char **argv);
+int dd_cmd_run(int argc, char **argv);
+int dd_cmd_snapshot(int argc, char **argv);
+int dd_cmd_alerts(int argc, char **argv);
 
 #endif

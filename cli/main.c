@@ -11,6 +11,17 @@
 static const dd_cmd dd_commands[] = {
     /* one line per subcommand, in the order `--help` lists them */
     {"bench", "benchmarks: grouping and replay throughput", dd_cmd_bench},
+    {"replay", "replay a JSONL event file and print a region-month snapshot", dd_cmd_replay},
+    {"explain", "group and score one case, showing the path (for coders and auditors)", dd_cmd_explain},
+    {"dev-broker", "run an in-memory Kafka cluster (librdkafka mock) for dev and demos", dd_cmd_dev_broker},
+    {"gen", "generate realistic synthetic events (JSONL) for the data set", dd_cmd_gen},
+    {"group", "group a case CSV with CHS-DRG 1.1 (appends status,mdc,adrg,drg,reason)", dd_cmd_group},
+    {"produce", "send a JSONL event file to Kafka (JSON, Avro or mixed), keyed by hospital", dd_cmd_produce},
+    {"run", "the streaming processor: Kafka in, exact totals in Redis (--config FILE)", dd_cmd_run},
+    {"snapshot", "print the LIVE pre-settlement snapshot of a region month from Redis", dd_cmd_snapshot},
+    {"demo", "run the whole pipeline locally on generated events and show the snapshot", dd_cmd_demo},
+    {"settle", "quarterly netting / yearly risk-sharing settlement per hospital from events", dd_cmd_settle},
+    {"alerts", "follow the alerts topic live: one readable line per alert (--follow)", dd_cmd_alerts},
     {NULL, NULL, NULL}
 };
 
