@@ -290,6 +290,11 @@ dd_drg_tables *dd_drg_tables_new(const char *buf, size_t len, char *errstr, size
         }
         line_no++;
         size_t ll = strlen(line);
+        if (ll != (size_t)((nl ? nl : end) - line)) {
+            /* a NUL would silently cut the line short */
+            snprintf(errstr, errlen, "line %d: NUL byte", line_no);
+            goto fail;
+        }
         if (ll && line[ll - 1] == '\r')
             line[--ll] = '\0';
         if (!ll || line[0] == '#')
@@ -380,6 +385,8 @@ dd_drg_tables *dd_drg_tables_new(const char *buf, size_t len, char *errstr, size
         }
         char *q = line;
         char *tok = dd_drg_tok(&q);
+        if (!tok) /* only blanks */
+            continue;
         switch (sec) {
         case SEC_NONE:
             snprintf(errstr, errlen, "line %d: entry before any section", line_no);
@@ -448,8 +455,13 @@ dd_drg_tables *dd_drg_tables_new(const char *buf, size_t len, char *errstr, size
                         cd->kind = COND_MDCDX;
                     } else if (!strncmp(c, "bw=", 3) || !strncmp(c, "days=", 5)) {
                         cd->kind = c[0] == 'b' ? COND_BW : COND_DAYS;
-                        ok = sscanf(strchr(c, '=') + 1, "%d-%d", &cd->lo, &cd->hi) == 2 &&
-                             cd->lo <= cd->hi;
+                        char *lo = strchr(c, '=') + 1, *dash = strchr(lo, '-');
+                        if (dash)
+                            *dash = '\0';
+                        ok = dash && !dd_drg_parse_int(lo, &cd->lo) &&
+                             !dd_drg_parse_int(dash + 1, &cd->hi) && cd->lo <= cd->hi;
+                        if (dash)
+                            *dash = '-';
                     } else {
                         ok = 0;
                     }
