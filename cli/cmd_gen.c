@@ -21,7 +21,7 @@ static void gen_usage(FILE *out)
 {
     fprintf(out,
             "usage: drgdip gen --month YYYY-MM [--cases N] [--months K] [--data DIR]\n"
-            "                  [--seed S] [--quiet]\n\n"
+            "                  [--seed S] [--inject TYPE=CODE[,TYPE=CODE...]] [--quiet]\n\n"
             "Writes realistic synthetic input events (SPEC §2 JSON, one per line) for the\n"
             "data set on stdout, sorted by event_time: settlements and their lists, QC\n"
             "results, reconciliations, reversals, special cases and BUDGET events, for\n"
@@ -36,6 +36,23 @@ static void gen_usage(FILE *out)
             "                (scripts/gen_casemix.py), DIP from the regions' libraries\n"
             "  --seed S      PRNG seed (default 1): same seed and inputs, same output;\n"
             "                ids carry the seed, so runs with other seeds do not collide\n"
+            "  --inject LIST inject anomalies in the LAST month (needs --months >= 2; the\n"
+            "                earlier months and other hospitals stay clean: no SPEC §8\n"
+            "                alert at default thresholds). TYPE=FIXMEDINS_CODE, one of\n"
+            "                  upcoding     heavier DRGs with an MCC   CMI_JUMP, CC_MCC_SHARE_JUMP\n"
+            "                  split        readmissions <= 15 days    SPLIT_ADMISSION\n"
+            "                  spike        one day x3 (>= 20 cases)   VOLUME_SPIKE\n"
+            "                  lowstd       low-outlier short stays    LOW_STANDARD_ADMISSION\n"
+            "                  transfer     transfers out (dscg 2)     TRANSFER_OUT_RATE\n"
+            "                  special      special cases applied      SPECIAL_CASE_QUOTA\n"
+            "                  late         late lists                 LATE_LIST\n"
+            "                  qc           QC failures                QC_FAILURE_RATE\n"
+            "                  ungroupable  ungroupable lists          GROUPING_RATE_LOW\n"
+            "                or budget=ADMDVS: the region's year budget cut to 1/4 at the\n"
+            "                start of the last month   BUDGET_BURN (POINT_VALUE_DROP too\n"
+            "                when a planned point value exists). Rate alerts need >= 30\n"
+            "                cases a month at the hospital (a warning says when not).\n"
+            "                Repeat the option or join items with ','.\n"
             "  --quiet       no event-mix summary on stderr\n\n"
             "Exit: 0 ok, 1 data error, 2 usage error.\n");
 }
@@ -147,6 +164,8 @@ int dd_cmd_gen(int argc, char **argv)
     long cases = 1000, months = 1;
     unsigned long long seed = 1;
     int quiet = 0;
+    const char *inject_s[DD_GEN_MAX_INJECT];
+    int n_inject_s = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -180,6 +199,12 @@ int dd_cmd_gen(int argc, char **argv)
                 fprintf(stderr, "drgdip gen: --months must be 1..120\n");
                 return 2;
             }
+        } else if (!strcmp(a, "--inject")) {
+            if (n_inject_s >= DD_GEN_MAX_INJECT) {
+                fprintf(stderr, "drgdip gen: too many --inject options\n");
+                return 2;
+            }
+            inject_s[n_inject_s++] = v;
         } else if (!strcmp(a, "--seed")) {
             seed = strtoull(v, &end, 10);
             if (*end || !*v) {
@@ -205,6 +230,20 @@ int dd_cmd_gen(int argc, char **argv)
         return 1;
     }
     const dd_dataset *ds = dd_datadir_dataset(dd);
+    dd_gen_inject inject[DD_GEN_MAX_INJECT];
+    int n_inject = 0;
+    for (int i = 0; i < n_inject_s; i++)
+        if (dd_gen_parse_inject(ds, inject_s[i], inject, &n_inject, err, sizeof err)) {
+            fprintf(stderr, "drgdip gen: %s\n", err);
+            dd_datadir_close(dd);
+            return 2;
+        }
+    if (n_inject && months < 2) {
+        fprintf(stderr, "drgdip gen: --inject needs --months >= 2 (earlier months are the "
+                        "baseline the alerts compare with)\n");
+        dd_datadir_close(dd);
+        return 2;
+    }
     dd_gen *g = dd_gen_open(ds, data, err, sizeof err);
     if (!g) {
         fprintf(stderr, "drgdip gen: %s\n", err);
@@ -215,7 +254,7 @@ int dd_cmd_gen(int argc, char **argv)
     dd_jw_init(&o.w);
     dd_jw_init(&o.line);
     dd_gen_options opt = {.cases = (int)cases, .month = month, .months = (int)months,
-                          .seed = seed};
+                          .seed = seed, .inject = inject, .n_inject = n_inject};
     dd_gen_stats st;
     double t0 = now_s();
     int rc = dd_gen_run(g, &opt, gen_sink, &o, &st, err, sizeof err);
@@ -231,7 +270,15 @@ int dd_cmd_gen(int argc, char **argv)
     } else if (o.failed) {
         fprintf(stderr, "drgdip gen: write error (or out of memory)\n");
         ret = 1;
-    } else if (!quiet) {
+    } else if (!quiet || (st.inject_min_month_cases >= 0 && st.inject_min_month_cases < 30)) {
+        if (st.inject_min_month_cases >= 0 && st.inject_min_month_cases < 30)
+            fprintf(stderr,
+                    "drgdip gen: warning: an injected hospital has only %d cases in the last "
+                    "month; rate alerts need alert.min_cases (30): raise --cases or use --data "
+                    "with fewer hospitals\n",
+                    st.inject_min_month_cases);
+    }
+    if (rc >= 0 && !o.failed && !quiet) {
         char buf[2048];
         dd_gen_stats_format(&st, buf, sizeof buf);
         fprintf(stderr, "drgdip gen: %s\ndrgdip gen: %.2f s, %.0f events/s\n", buf, dt,

@@ -129,6 +129,8 @@ typedef struct {
     int16_t age, age_days, nwb, ipt;
     int8_t gend, dscg, insutype_is_390, pay_method, bedday_idx;
     int8_t invalid_list, dip_nodx, special_ffs;
+    int8_t linked;   /* person already used for a readmission pair */
+    int8_t reversed;
     int16_t extra_dx_tmpl; /* template whose other_dx the re-upload adds, -1 */
     char insuplc[7];
 } gcase;
@@ -296,6 +298,14 @@ static void tmpl_group(const dd_drg_tables *t, tmpl_t *tp)
     dd_drg_group(t, &in, &res);
     tp->grouped = res.status == DD_GROUP_SUCCESS;
     snprintf(tp->drg, sizeof tp->drg, "%s", tp->grouped ? res.drg : "");
+    if (!tp->gend && tp->grouped) {
+        /* either sex is drawn: keep that only when it groups the same */
+        dd_drg_result r2;
+        in.gend = 2;
+        dd_drg_group(t, &in, &r2);
+        if (r2.status != DD_GROUP_SUCCESS || strcmp(r2.drg, res.drg))
+            tp->gend = 1;
+    }
 }
 
 int dd_gen_load_casemix(dd_gen *g, const char *csv, size_t len, char *errstr, size_t errlen)
@@ -602,26 +612,73 @@ static int64_t local_midnight_ms(int32_t days)
     return (int64_t)days * DAY_MS - (int64_t)DD_TIME_SHANGHAI_OFFSET_S * 1000;
 }
 
-typedef struct {
-    uint64_t *hosp_cum;
-    int n_hosp;
-    int64_t (*medfee_sum)[2]; /* per region x insutype, scheme-paid cases */
-} gen_ctx;
+/* ---- stratified allocation ----
+ * Alert rules (core/dd_alert.h) compare rates per hospital and month with
+ * thresholds and with the trailing months. Independent random draws per case
+ * would cross those thresholds by chance at realistic volumes (a hospital
+ * with 50 cases a month and a 3 % high-outlier rate has a 19 % chance of
+ * > 5 %). So the generator is stratified: hospitals take turns in a fixed
+ * weighted cycle (every month gives each hospital the same number of
+ * cases), the k-th case of a hospital in a month takes its irregularity
+ * from a fixed 100-slot pattern (slot_role) and its clinical content from
+ * the hospital's own palette of PAL_N groups, ordered light/heavy
+ * alternately so that any month's CMI and CC/MCC share stay at the
+ * palette's. Amounts, dates, persons, insurance types stay random. */
 
-static int pick_hospital(rng_t *r, const gen_ctx *gc)
+#define PAL_N 8
+
+enum {
+    R_NONE = 0,
+    R_NOLIST,       /* 4 %: no list */
+    R_LATE,         /* 2 %: list later than 7 days */
+    R_QCFAIL,       /* 2 %: QC fails, never corrected */
+    R_QCFIX,        /* 2 %: QC fails, corrected by a re-upload */
+    R_HIGH,         /* high outlier (R_HIGH_SPECIAL early in a month) */
+    R_HIGH_SPECIAL, /* 1 %: high outlier with a special-case application */
+    R_LOW,          /* 5 %: low outlier */
+    R_TRANSFER,     /* 4 %: dscg_way 2 */
+    R_UNGROUP,      /* 1 %: ungroupable list */
+    R_REVERSAL,     /* 1 %: reversed */
+    R_BEDDAY,       /* 3 %: bed-day payment */
+    R_FFS,          /* 2 %: fee for service */
+    R_REUPLOAD      /* 2 %: list re-uploaded before QC */
+};
+
+static int slot_role(int k)
 {
-    uint64_t total = gc->hosp_cum[gc->n_hosp - 1];
-    uint64_t x = rng_next(r) % total;
-    int lo = 0, hi = gc->n_hosp - 1;
-    while (lo < hi) {
-        int mid = (lo + hi) / 2;
-        if (gc->hosp_cum[mid] > x)
-            hi = mid;
-        else
-            lo = mid + 1;
+    switch (k % 100) {
+    case 3: case 28: case 53: case 78: return R_NOLIST;
+    case 37: case 87: return R_LATE;
+    case 13: case 63: return R_QCFAIL;
+    case 41: case 91: return R_QCFIX;
+    case 75: return R_HIGH_SPECIAL;
+    case 10: case 30: case 50: case 70: case 90: return R_LOW;
+    case 6: case 31: case 56: case 81: return R_TRANSFER;
+    case 47: return R_UNGROUP;
+    case 97: return R_REVERSAL;
+    case 19: case 44: case 69: return R_BEDDAY;
+    case 58: case 94: return R_FFS;
+    case 22: case 72: return R_REUPLOAD;
+    default: return R_NONE;
     }
-    return lo;
 }
+
+typedef struct {
+    int n_hosp;
+    int64_t (*medfee_sum)[2]; /* per region x insutype */
+    int *rr;                  /* the weighted hospital cycle */
+    int rr_len;
+    int *k_month;             /* per hospital: cases so far in the month */
+    int *n_month;             /* per hospital: its cases in a month (the cycle) */
+    int *g_month;             /* per hospital: plain grouped cases so far (palette index) */
+    int32_t *pal;             /* n_hosp x PAL_N: template, or DIP pick (see dip_pick) */
+    int64_t *pal_w;           /* their weights (1/10000) */
+    int *pal_n;               /* entries, -1 = not built yet */
+    int64_t *pal_mean;
+    uint32_t *inj;            /* per hospital: 1 << dd_gen_inject_type, last month */
+    int32_t last_month;
+    uint64_t seed;
+} gen_ctx;
 
 static int pick_template(rng_t *r, const dd_gen *g)
 {
@@ -638,13 +695,188 @@ static int pick_template(rng_t *r, const dd_gen *g)
     return lo;
 }
 
+/* DIP pick code: >= 0 a library index (CORE/BASIC), < 0 -(comprehensive + 1). */
+static const dd_dip_entry *dip_group_at(dd_gen *g, const dd_region *reg, int32_t code,
+                                        int64_t medfee_fen);
+
+static const dd_dip_entry *dip_pick_group(dd_gen *g, const dd_region *reg, int32_t code)
+{
+    return dip_group_at(g, reg, code, -1);
+}
+
+/* The group the processor will find for a pick at a case cost (-1: the
+ * pick's own ref_cost). */
+static const dd_dip_entry *dip_group_at(dd_gen *g, const dd_region *reg, int32_t code,
+                                        int64_t medfee_fen)
+{
+    region_gen *rg = &g->rg[reg->index];
+    if (code < 0)
+        return dd_dip_library_get(reg->dip, rg->comp[-code - 1]);
+    /* group as the processor will (the case cost is not known yet: use the
+     * group's own ref_cost for the nearest-cost tie break) */
+    const dd_dip_entry *pick = dd_dip_library_get(reg->dip, code);
+    char dx[DD_DX_MAX + 1];
+    dip_dx_from_prefix(pick->main_dx, dx, sizeof dx);
+    const dip_hint *hn = hint_for(rg, code, pick);
+    const char *pr[MAX_TPROC];
+    int np = hn ? hn->n : 0;
+    for (int i = 0; i < np; i++)
+        pr[i] = hn->procs[i];
+    dd_dip_input in = {.main_dx = dx, .procedures = pr, .n_procedures = np,
+                       .medfee_fen = medfee_fen >= 0 ? medfee_fen : pick->ref_cost_fen};
+    dd_dip_result res;
+    dd_dip_group(reg->dip, &in, &res);
+    return res.group;
+}
+
+/* One random clinical pick for a hospital of `reg` with its weight; -1 when
+ * none fits. DRG: a grouped template (no MDCA: transplants would swamp a
+ * small hospital's CMI) with a weight <= max_w_e4 (0: any); DIP: a score
+ * <= max_w_e4 and a group that does not depend on the case cost. */
+static int32_t draw_pick(dd_gen *g, const dd_region *reg, rng_t *r, int64_t max_w_e4,
+                         int64_t *w_out)
+{
+    if (reg->scheme == DD_SCHEME_DRG) {
+        if (!g->n_tmpl || !reg->drg_weights)
+            return INT32_MIN;
+        int t = pick_template(r, g);
+        const tmpl_t *tp = &g->tmpl[t];
+        int64_t w = 0;
+        if (!tp->grouped || tp->adrg[0] == 'A' ||
+            dd_weight_lookup(reg->drg_weights, tp->drg, &w) != 0 || w <= 0 ||
+            (max_w_e4 > 0 && w > max_w_e4))
+            return INT32_MIN;
+        *w_out = w;
+        return t;
+    }
+    if (!reg->dip)
+        return INT32_MIN;
+    region_gen *rg = &g->rg[reg->index];
+    double u = rng_u(r);
+    int32_t code;
+    if (u < 0.07 && rg->n_comp)
+        code = -(int32_t)rng_range(r, 0, rg->n_comp - 1) - 1;
+    else if (u < 0.19 && rg->n_basic)
+        code = rg->basic[rng_range(r, 0, rg->n_basic - 1)];
+    else if (rg->n_core)
+        code = rg->core[rng_range(r, 0, rg->n_core - 1)];
+    else
+        return INT32_MIN;
+    const dd_dip_entry *e = dip_pick_group(g, reg, code);
+    if (!e || e->score_e4 <= 0 || (max_w_e4 > 0 && e->score_e4 > max_w_e4))
+        return INT32_MIN;
+    /* palettes: only groups found whatever the cost (the nearest-ref_cost
+     * tie break would move the CMI with random costs) */
+    if (max_w_e4 > 0 && code >= 0 &&
+        (dip_group_at(g, reg, code, e->ref_cost_fen / 20) != e ||
+         dip_group_at(g, reg, code, e->ref_cost_fen * 5) != e))
+        return INT32_MIN;
+    *w_out = e->score_e4;
+    return code;
+}
+
+/* The hospital's palette: PAL_N picks from its own PRNG stream (so it does
+ * not depend on the order cases are drawn), sorted by weight and then laid
+ * out lightest, heaviest, 2nd lightest, 2nd heaviest, ... */
+static int build_palette(dd_gen *g, gen_ctx *gc, int h)
+{
+    const dd_hospital *hp = dd_dataset_hospital_at(g->ds, h);
+    const dd_region *reg = dd_dataset_region_at(g->ds, hp->region);
+    if (reg->scheme == DD_SCHEME_DIP && reg->dip && prepare_dip(g, reg))
+        return -1;
+    uint64_t s = gc->seed ^ (UINT64_C(0xD1B54A32D192ED03) * (uint64_t)(h + 1));
+    rng_t pr;
+    rng_seed(&pr, s);
+    int32_t pick[PAL_N];
+    int64_t w[PAL_N];
+    int n = 0;
+    for (int tries = 0; n < PAL_N && tries < PAL_N * 200; tries++) {
+        int64_t wt = 0;
+        int32_t p = draw_pick(g, reg, &pr, 25000, &wt);
+        if (p == INT32_MIN)
+            continue;
+        pick[n] = p;
+        w[n] = wt;
+        n++;
+    }
+    /* order: each next entry keeps the running mean weight and the running
+     * CC/MCC share closest to the palette's, so any run of consecutive cases
+     * has about the palette's CMI and severity mix */
+    int64_t sum = 0;
+    int cc[PAL_N], n_cc = 0;
+    for (int i = 0; i < n; i++) {
+        sum += w[i];
+        cc[i] = 0;
+        if (reg->scheme == DD_SCHEME_DRG) {
+            const char *d = g->tmpl[pick[i]].drg;
+            cc[i] = strlen(d) >= 4 && (d[3] == '1' || d[3] == '3');
+        }
+        n_cc += cc[i];
+    }
+    int32_t *dst = &gc->pal[(size_t)h * PAL_N];
+    int64_t *dw = &gc->pal_w[(size_t)h * PAL_N];
+    int used[PAL_N] = {0};
+    int64_t run = 0;
+    int run_cc = 0;
+    double mean = n ? (double)sum / n : 1.0, share = n ? (double)n_cc / n : 0.0;
+    for (int i = 0; i < n; i++) {
+        int best = -1;
+        double best_d = 0;
+        for (int j = 0; j < n; j++) {
+            if (used[j])
+                continue;
+            double dm = ((double)(run + w[j]) / (i + 1) - mean) / (mean > 0 ? mean : 1.0);
+            double ds = (double)(run_cc + cc[j]) / (i + 1) - share;
+            double d = (dm < 0 ? -dm : dm) + 3.0 * (ds < 0 ? -ds : ds);
+            if (best < 0 || d < best_d) {
+                best = j;
+                best_d = d;
+            }
+        }
+        used[best] = 1;
+        run += w[best];
+        run_cc += cc[best];
+        dst[i] = pick[best];
+        dw[i] = w[best];
+    }
+    gc->pal_n[h] = n;
+    gc->pal_mean[h] = n ? sum / n : 0;
+    return 0;
+}
+
+/* upcoding: a pick of weight >= 1.4 x the palette mean, DRG with an MCC
+ * (suffix 1); the heaviest of the tries when none qualifies. */
+static int32_t heavy_pick(dd_gen *g, gen_ctx *gc, const dd_region *reg, int h, rng_t *r)
+{
+    int64_t want = gc->pal_mean[h] * 14 / 10;
+    int32_t best = INT32_MIN;
+    int64_t best_w = -1;
+    for (int tries = 0; tries < 3000; tries++) {
+        int64_t wt = 0;
+        int32_t p = draw_pick(g, reg, r, 0, &wt);
+        if (p == INT32_MIN)
+            continue;
+        if (reg->scheme == DD_SCHEME_DRG) {
+            const tmpl_t *tp = &g->tmpl[p];
+            if (tp->adrg[0] == 'P' || strlen(tp->drg) < 4 || tp->drg[3] != '1')
+                continue;
+        }
+        if (wt >= want && wt <= 10 * want)
+            return p;
+        if (wt > best_w && wt <= 10 * want) {
+            best_w = wt;
+            best = p;
+        }
+    }
+    return best;
+}
+
 static int dscg_way(rng_t *r)
 {
+    /* transfers (2) come from slot_role only, so their share is steady */
     double u = rng_u(r);
-    if (u < 0.895)
-        return 1;
     if (u < 0.93)
-        return 2;
+        return 1;
     if (u < 0.94)
         return 3;
     if (u < 0.97)
@@ -654,30 +886,52 @@ static int dscg_way(rng_t *r)
     return 9;
 }
 
-/* Draw one case of month `month` and its events. */
-static int gen_case(dd_gen *g, gbuf *b, rng_t *r, const gen_ctx *gc, int32_t month, int seq,
-                    dd_gen_stats *st)
+#define INJ(t) (inj & (UINT32_C(1) << (t)))
+
+/* Draw the k-th case of hospital `hosp` in month `month` and its events;
+ * force_day >= 0 puts it on that date (volume spike). */
+static int gen_case(dd_gen *g, gbuf *b, rng_t *r, gen_ctx *gc, int32_t month, int seq, int hosp,
+                    int k, int32_t force_day, dd_gen_stats *st)
 {
     const dd_dataset *ds = g->ds;
     uint32_t ci = (uint32_t)b->n_cases;
     gcase *c = new_case(b);
     if (!c)
         return -1;
+    if (gc->pal_n[hosp] < 0 && build_palette(g, gc, hosp))
+        return -1;
+    int role = slot_role(k + (hosp * 37) % 100); /* hospitals out of phase */
+    /* special-case quota 3 %: never one of a month's first 30 cases (below
+     * 30 settled cases the rate cannot fire anyway) */
+    if (role == R_HIGH_SPECIAL && k < 40 && gc->n_month[hosp] >= 30)
+        role = R_HIGH;
+    uint32_t inj = month == gc->last_month ? gc->inj[hosp] : 0;
+    if (inj)
+        st->injected_cases++;
     c->month = month;
     c->seq = seq;
+    c->hosp = hosp;
     c->tmpl = c->dip_entry = c->dip_comp = -1;
     c->extra_dx_tmpl = -1;
     c->age_days = c->nwb = -1;
 
-    /* person: ~5 % readmissions of an earlier person at the same hospital */
+    /* person: ~5 % readmissions of an earlier, unlinked person of the same
+     * hospital (kept only if more than 15 days apart: SPLIT_ADMISSION) */
+    int64_t partner = -1;
     if (b->n_cases > 50 && rng_u(r) < 0.05) {
-        const gcase *prev = &b->cases[rng_range(r, 0, (int64_t)b->n_cases - 2)];
-        c->hosp = prev->hosp;
-        c->psn_id = prev->psn_id;
-        c->insutype_is_390 = prev->insutype_is_390;
-        st->readmissions++;
+        size_t i = (size_t)rng_range(r, 0, (int64_t)b->n_cases - 2) + 1;
+        for (int steps = 0; i-- > 0 && steps < 20000; steps++) {
+            const gcase *p = &b->cases[i];
+            if (p->hosp == hosp && !p->linked && !p->reversed) {
+                partner = (int64_t)i;
+                break;
+            }
+        }
+    }
+    if (partner >= 0) {
+        c->psn_id = b->cases[partner].psn_id;
+        c->insutype_is_390 = b->cases[partner].insutype_is_390;
     } else {
-        c->hosp = pick_hospital(r, gc);
         c->psn_id = rng_next(r) % UINT64_C(1000000000000);
         c->insutype_is_390 = rng_u(r) < 0.45;
     }
@@ -691,24 +945,41 @@ static int gen_case(dd_gen *g, gbuf *b, rng_t *r, const gen_ctx *gc, int32_t mon
         snprintf(c->insuplc, sizeof c->insuplc, "%s", o->admdvs);
     }
     st->settlements++;
-    if (c->insutype_is_390)
-        st->insutype390++;
-    else
-        st->insutype310++;
 
-    /* time: uniform over the month, 06:00-23:00 local */
+    /* time: the hospital's cases spread evenly over the month in slot order
+     * (06:00-23:00 local), so month-to-date rates (alerts are evaluated as
+     * events arrive) follow the pattern too */
     int y = dd_time_month_year(month), m = dd_time_month_num(month);
-    int32_t day = dd_days_from_civil(y, m, 1) + (int32_t)rng_range(r, 0, days_in_month(y, m) - 1);
+    int nm = gc->n_month[hosp] > 0 ? gc->n_month[hosp] : 1;
+    int dim = days_in_month(y, m);
+    int32_t day = force_day >= 0
+                      ? force_day
+                      : dd_days_from_civil(y, m, 1) + (int32_t)((int64_t)(k % nm) * dim / nm);
     c->setl_ms = local_midnight_ms(day) + rng_range(r, 6 * 3600, 23 * 3600 - 1) * 1000;
     c->enddate = day;
 
-    /* clinical content and reference cost */
+    /* clinical content (the palette, or a heavy pick when upcoding) and
+     * reference cost */
+    int pn = gc->pal_n[hosp];
+    int ungroup = role == R_UNGROUP || (INJ(DD_GEN_INJ_UNGROUPABLE) && (k / PAL_N) % 3 == 0);
+    /* the palette advances with the cases that will be grouped on time, so
+     * the month-to-date grouped cases follow the palette order exactly; the
+     * others (no list, late list, bed-day, FFS, ungroupable) take k's entry */
+    int plain = !ungroup && role != R_NOLIST && role != R_LATE && role != R_BEDDAY &&
+                role != R_FFS && !(INJ(DD_GEN_INJ_LATE) && k % 4 == 1);
+    int pi = plain ? gc->g_month[hosp]++ : k;
+    int32_t pick = pn > 0 ? gc->pal[(size_t)hosp * PAL_N + pi % pn] : INT32_MIN;
+    if (INJ(DD_GEN_INJ_UPCODING) && k % 2 == 0 && pn > 0) {
+        int32_t hp = heavy_pick(g, gc, reg, hosp, r);
+        if (hp != INT32_MIN)
+            pick = hp;
+    }
     int64_t ref = pol->baseline_avg_cost_fen > 0 ? pol->baseline_avg_cost_fen : 800000;
     int64_t w_e4 = 0;
     int scheme_ok = 0;
     if (reg->scheme == DD_SCHEME_DRG && g->n_tmpl > 0) {
         st->drg_cases++;
-        c->tmpl = pick_template(r, g);
+        c->tmpl = pick != INT32_MIN ? pick : pick_template(r, g);
         const tmpl_t *tp = &g->tmpl[c->tmpl];
         c->gend = (int8_t)(tp->gend ? tp->gend : (rng_u(r) < 0.5 ? 1 : 2));
         c->age = (int16_t)rng_range(r, tp->age_min, tp->age_max);
@@ -719,73 +990,56 @@ static int gen_case(dd_gen *g, gbuf *b, rng_t *r, const gen_ctx *gc, int32_t mon
             ref = (int64_t)(((dd_i128)w_e4 * pol->base_rate_fen[h->level] + 5000) / 10000);
             scheme_ok = 1;
         }
-        if (rng_u(r) < 0.01) { /* sex code 9: the grouper answers INVALID */
+        if (ungroup) { /* sex code 9: the grouper answers INVALID */
             c->invalid_list = 1;
             c->gend = 9;
             st->ungroupable_lists++;
         }
     } else if (reg->scheme == DD_SCHEME_DIP && reg->dip) {
         st->dip_cases++;
-        region_gen *rg = &g->rg[reg->index];
-        if (prepare_dip(g, reg))
-            return -1;
         c->gend = (int8_t)(rng_u(r) < 0.5 ? 1 : 2);
         c->age = (int16_t)rng_range(r, 18, 88);
-        double u = rng_u(r);
         const dd_dip_entry *e = NULL;
-        if (u < 0.07 && rg->n_comp) {
-            c->dip_comp = (int32_t)rng_range(r, 0, rg->n_comp - 1);
-            e = dd_dip_library_get(reg->dip, rg->comp[c->dip_comp]);
-            st->dip_comprehensive++;
-        } else if (u < 0.19 && rg->n_basic) {
-            c->dip_entry = rg->basic[rng_range(r, 0, rg->n_basic - 1)];
-            st->dip_basic++;
-        } else if (rg->n_core) {
-            c->dip_entry = rg->core[rng_range(r, 0, rg->n_core - 1)];
-            st->dip_core++;
-        }
-        if (c->dip_entry >= 0) {
-            /* group as the processor will (the case cost is not known yet:
-             * use the group's own ref_cost for the nearest-cost tie break) */
-            const dd_dip_entry *pick = dd_dip_library_get(reg->dip, c->dip_entry);
-            char dx[DD_DX_MAX + 1];
-            dip_dx_from_prefix(pick->main_dx, dx, sizeof dx);
-            const dip_hint *hn = hint_for(rg, c->dip_entry, pick);
-            const char *pr[MAX_TPROC];
-            int np = hn ? hn->n : 0;
-            for (int i = 0; i < np; i++)
-                pr[i] = hn->procs[i];
-            dd_dip_input in = {.main_dx = dx, .procedures = pr, .n_procedures = np,
-                               .medfee_fen = pick->ref_cost_fen};
-            dd_dip_result res;
-            dd_dip_group(reg->dip, &in, &res);
-            e = res.group;
+        if (pick != INT32_MIN) {
+            if (pick < 0) {
+                c->dip_comp = -pick - 1;
+                st->dip_comprehensive++;
+            } else {
+                c->dip_entry = pick;
+                if (dd_dip_library_get(reg->dip, pick)->kind == DD_DIP_BASIC)
+                    st->dip_basic++;
+                else
+                    st->dip_core++;
+            }
+            e = dip_pick_group(g, reg, pick);
         }
         if (e) {
             ref = e->ref_cost_fen;
             w_e4 = e->score_e4;
             scheme_ok = 1;
         }
-        if (rng_u(r) < 0.01) { /* a diagnosis no DIP group covers */
+        if (ungroup) { /* a diagnosis no DIP group covers */
             c->dip_nodx = 1;
             st->ungroupable_lists++;
         }
     }
+    if (c->insutype_is_390)
+        st->insutype390++;
+    else
+        st->insutype310++;
 
     /* pay method */
-    double u = rng_u(r);
-    if (u < 0.03 && pol->n_bedday > 0) {
+    if (role == R_BEDDAY && pol->n_bedday > 0) {
         c->pay_method = DD_PAY_BED_DAY;
         c->bedday_idx = (int8_t)rng_range(r, 0, pol->n_bedday - 1);
         st->bed_day++;
-    } else if (u < 0.05) {
+    } else if (role == R_FFS) {
         c->pay_method = DD_PAY_FFS;
         st->ffs++;
     }
 
     /* cost */
-    double f;
-    double v = rng_u(r);
+    int low_inj = INJ(DD_GEN_INJ_LOWSTD) && k % 2 == 0;
     if (c->pay_method == DD_PAY_BED_DAY) {
         const dd_bedday_rule *br = &pol->bedday[c->bedday_idx];
         c->ipt = (int16_t)rng_range(r, 20, 90);
@@ -795,19 +1049,23 @@ static int gen_case(dd_gen *g, gbuf *b, rng_t *r, const gen_ctx *gc, int32_t mon
                             : br->daily_fund_standard_fen;
         c->medfee = round_pos((double)(daily * c->ipt) * (0.85 + 0.4 * rng_u(r)));
     } else {
-        if (v < 0.03) {
+        double f;
+        int scheme_case = c->pay_method == DD_PAY_SCHEME && scheme_ok && !ungroup;
+        if (role == R_HIGH || role == R_HIGH_SPECIAL) {
             f = 2.1 + 1.9 * rng_u(r);
-            if (c->pay_method == DD_PAY_SCHEME && scheme_ok)
+            if (scheme_case)
                 st->high_outliers++;
-        } else if (v < 0.08) {
+        } else if (role == R_LOW || low_inj) {
             f = 0.08 + 0.25 * rng_u(r);
-            if (c->pay_method == DD_PAY_SCHEME && scheme_ok)
+            if (scheme_case)
                 st->low_outliers++;
         } else {
             f = 0.5 + 0.33 * (rng_u(r) + rng_u(r) + rng_u(r));
         }
         c->medfee = round_pos((double)ref * f);
         int los = 2 + (int)(10.0 * f * (rng_u(r) + rng_u(r)) / 2.0 * (1.0 + (double)w_e4 / 20000.0));
+        if (low_inj) /* 低标准入院: short stays */
+            los = 1 + (int)rng_range(r, 0, 2);
         c->ipt = (int16_t)(los > 120 ? 120 : los);
         if (c->ipt < 1)
             c->ipt = 1;
@@ -817,20 +1075,51 @@ static int gen_case(dd_gen *g, gbuf *b, rng_t *r, const gen_ctx *gc, int32_t mon
     if (c->medfee > INT64_C(9000000000))
         c->medfee = INT64_C(9000000000);
     c->begndate = c->enddate - c->ipt;
+
+    /* the person, now that the dates are known */
+    if (partner >= 0) {
+        gcase *p = &b->cases[partner];
+        if (c->begndate - p->enddate > 15 || p->begndate - c->enddate > 15) {
+            p->linked = c->linked = 1;
+            st->readmissions++;
+        } else { /* too close: someone else */
+            c->psn_id = rng_next(r) % UINT64_C(1000000000000);
+        }
+    }
+    if (INJ(DD_GEN_INJ_SPLIT) && k % 5 == 2) {
+        /* 分解住院: the same person discharged 1..15 days before admission */
+        for (size_t i = ci; i-- > 0;) {
+            gcase *p = &b->cases[i];
+            if (p->hosp == hosp && !p->reversed && p->enddate < c->begndate &&
+                c->begndate - p->enddate <= 15) {
+                c->psn_id = p->psn_id;
+                c->insutype_is_390 = p->insutype_is_390;
+                p->linked = c->linked = 1;
+                st->readmissions++;
+                break;
+            }
+            if (b->cases[i].month < month - 1)
+                break;
+        }
+    }
+
     double fr = c->insutype_is_390 ? 0.55 + 0.17 * rng_u(r) : 0.72 + 0.16 * rng_u(r);
     c->fund = round_pos((double)c->medfee * fr);
     c->psn = c->medfee - c->fund;
     c->acct = c->insutype_is_390 ? 0 : round_pos((double)c->psn * 0.4 * rng_u(r));
-    c->dscg = (int8_t)dscg_way(r);
-    if (c->pay_method == DD_PAY_SCHEME && !c->invalid_list && !c->dip_nodx)
-        gc->medfee_sum[h->region][c->insutype_is_390] += c->medfee;
+    c->dscg = (int8_t)((role == R_TRANSFER || (INJ(DD_GEN_INJ_TRANSFER) && k % 5 == 0))
+                           ? 2
+                           : dscg_way(r));
+    /* budgets follow the whole cost (bed-day and FFS cases are paid from
+     * the same fund), so fund payments stay under the budget's pace */
+    gc->medfee_sum[h->region][c->insutype_is_390] += c->medfee;
 
     /* ---- events ---- */
     int64_t ts = c->setl_ms;
     if (!add_ev(b, ts, DD_EV_SETTLEMENT, ci, 0))
         return -1;
-    int reversed = rng_u(r) < 0.015;
-    if (reversed) {
+    if (role == R_REVERSAL) {
+        c->reversed = 1;
         st->reversals++;
         if (!add_ev(b, ts + rng_range(r, HOUR_MS, 10 * DAY_MS), DD_EV_SETTLEMENT_REVERSAL, ci, 0))
             return -1;
@@ -841,43 +1130,47 @@ static int gen_case(dd_gen *g, gbuf *b, rng_t *r, const gen_ctx *gc, int32_t mon
     } else {
         st->unreconciled++;
     }
-    if (rng_u(r) < 0.04) {
+    /* re-uploads carry the same coding (a re-sent, corrected list): a
+     * changed severity would move the month's CC/MCC share */
+    int16_t extra = -1;
+    if (role == R_NOLIST) {
         st->no_list++;
     } else {
         int64_t tl;
-        double lu = rng_u(r);
-        if (lu < 0.08) {
-            tl = ts - rng_range(r, HOUR_MS, 20 * HOUR_MS);
-            st->early_lists++;
-        } else if (lu < 0.12) {
+        if (role == R_LATE || (INJ(DD_GEN_INJ_LATE) && k % 4 == 1)) {
             tl = ts + rng_range(r, 7 * DAY_MS + HOUR_MS, 20 * DAY_MS);
             st->late_lists++;
-        } else {
-            tl = ts + rng_range(r, HOUR_MS, 5 * DAY_MS);
+        } else if (rng_u(r) < 0.08) {
+            tl = ts - rng_range(r, HOUR_MS, 20 * HOUR_MS);
+            st->early_lists++;
+        } else if (role == R_QCFIX || role == R_REUPLOAD) {
+            tl = ts + rng_range(r, HOUR_MS, 2 * DAY_MS); /* re-upload still on time */
+        } else { /* within a day: lists come in settlement order, so the
+                  * month-to-date mix is the slot pattern's */
+            tl = ts + rng_range(r, HOUR_MS, DAY_MS);
         }
         if (!add_ev(b, tl, DD_EV_SETTLEMENT_LIST, ci, V_LIST_FIRST))
             return -1;
-        int64_t tq = tl + rng_range(r, 10 * 60000, DAY_MS);
-        double qu = rng_u(r);
-        if (qu < 0.06) {
+        int64_t tq = tl + rng_range(r, 10 * 60000, 12 * HOUR_MS);
+        if (role == R_QCFAIL || role == R_QCFIX || (INJ(DD_GEN_INJ_QC) && k % 4 == 2)) {
             st->qc_failed++;
             if (!add_ev(b, tq, DD_EV_QC_RESULT, ci, V_QC_FAIL))
                 return -1;
-            if (rng_u(r) < 0.5) { /* corrected: re-upload, QC passes */
+            if (role == R_QCFIX) { /* corrected: re-upload, QC passes */
                 st->qc_corrected++;
                 st->reuploads++;
-                int64_t t2 = tq + rng_range(r, HOUR_MS, 2 * DAY_MS);
-                c->extra_dx_tmpl = g->n_tmpl ? (int16_t)rng_range(r, 0, g->n_tmpl - 1) : -1;
+                int64_t t2 = tq + rng_range(r, HOUR_MS, DAY_MS);
+                c->extra_dx_tmpl = extra;
                 if (!add_ev(b, t2, DD_EV_SETTLEMENT_LIST, ci, V_LIST_REUPLOAD) ||
                     !add_ev(b, t2 + rng_range(r, 10 * 60000, DAY_MS), DD_EV_QC_RESULT, ci,
                             V_QC_PASS))
                     return -1;
             }
         } else {
-            if (qu < 0.10) { /* re-uploaded before QC ran */
+            if (role == R_REUPLOAD) { /* re-uploaded before QC ran */
                 st->reuploads++;
-                c->extra_dx_tmpl = g->n_tmpl ? (int16_t)rng_range(r, 0, g->n_tmpl - 1) : -1;
-                int64_t t2 = tl + rng_range(r, 10 * 60000, 2 * DAY_MS);
+                c->extra_dx_tmpl = extra;
+                int64_t t2 = tl + rng_range(r, 10 * 60000, DAY_MS);
                 if (!add_ev(b, t2, DD_EV_SETTLEMENT_LIST, ci, V_LIST_REUPLOAD))
                     return -1;
                 tq = t2 + rng_range(r, 10 * 60000, DAY_MS);
@@ -886,9 +1179,10 @@ static int gen_case(dd_gen *g, gbuf *b, rng_t *r, const gen_ctx *gc, int32_t mon
                 return -1;
         }
     }
-    /* special cases: mostly the high outliers */
+    /* special cases: half the high outliers apply; injected ones stay
+     * APPLIED (no decision, so no category changes) */
     int high = c->pay_method == DD_PAY_SCHEME && scheme_ok && c->medfee > 2 * ref;
-    if (rng_u(r) < (high ? 0.35 : 0.008)) {
+    if (role == R_HIGH_SPECIAL && high) {
         st->special_applied++;
         int64_t ta = ts + rng_range(r, 3 * DAY_MS, 15 * DAY_MS);
         if (!add_ev(b, ta, DD_EV_SPECIAL_CASE, ci, DD_SPECIAL_APPLIED))
@@ -908,6 +1202,11 @@ static int gen_case(dd_gen *g, gbuf *b, rng_t *r, const gen_ctx *gc, int32_t mon
             if (!add_ev(b, td, DD_EV_SPECIAL_CASE, ci, DD_SPECIAL_REJECTED))
                 return -1;
         }
+    } else if (INJ(DD_GEN_INJ_SPECIAL) && k % 8 == 4) {
+        st->special_applied++;
+        if (!add_ev(b, ts + rng_range(r, DAY_MS, 5 * DAY_MS), DD_EV_SPECIAL_CASE, ci,
+                    DD_SPECIAL_APPLIED))
+            return -1;
     }
     return 0;
 }
@@ -1050,12 +1349,131 @@ static void render(dd_gen *g, const gbuf *b, const gev *e, uint64_t seed, dd_eve
     }
 }
 
+static const char *inj_names[DD_GEN_INJ__COUNT] = {
+    "upcoding", "split", "spike", "lowstd", "transfer", "special", "late", "qc", "ungroupable",
+    "budget"};
+
+const char *dd_gen_inject_name(dd_gen_inject_type t)
+{
+    return (unsigned)t < DD_GEN_INJ__COUNT ? inj_names[t] : "?";
+}
+
+int dd_gen_parse_inject(const dd_dataset *ds, const char *spec, dd_gen_inject *out, int *n,
+                        char *errstr, size_t errlen)
+{
+    const char *p = spec;
+    if (!p || !*p) {
+        seterr(errstr, errlen, "--inject: empty list (TYPE=FIXMEDINS_CODE[,...])");
+        return -1;
+    }
+    for (;;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        char item[128];
+        if (len == 0 || len >= sizeof item) {
+            seterr(errstr, errlen, "--inject: bad item '%.*s' (TYPE=FIXMEDINS_CODE)",
+                   (int)(len > 60 ? 60 : len), p);
+            return -1;
+        }
+        memcpy(item, p, len);
+        item[len] = '\0';
+        char *eq = strchr(item, '=');
+        if (!eq || eq == item || !eq[1]) {
+            seterr(errstr, errlen, "--inject: '%s' is not TYPE=FIXMEDINS_CODE (budget=ADMDVS)",
+                   item);
+            return -1;
+        }
+        *eq = '\0';
+        const char *target = eq + 1;
+        int t = -1;
+        for (int i = 0; i < DD_GEN_INJ__COUNT; i++)
+            if (!strcmp(item, inj_names[i]))
+                t = i;
+        if (t < 0) {
+            seterr(errstr, errlen,
+                   "--inject: unknown type '%s' (upcoding, split, spike, lowstd, transfer, "
+                   "special, late, qc, ungroupable, budget)",
+                   item);
+            return -1;
+        }
+        int idx;
+        if (t == DD_GEN_INJ_BUDGET) {
+            const dd_region *r = dd_dataset_region(ds, target);
+            if (!r) {
+                seterr(errstr, errlen, "--inject: budget=%s: unknown region (admdvs)", target);
+                return -1;
+            }
+            idx = r->index;
+        } else {
+            const dd_hospital *h = dd_dataset_hospital(ds, target);
+            if (!h) {
+                seterr(errstr, errlen, "--inject: %s=%s: unknown hospital (fixmedins_code)",
+                       item, target);
+                return -1;
+            }
+            idx = h->index;
+        }
+        if (*n >= DD_GEN_MAX_INJECT) {
+            seterr(errstr, errlen, "--inject: more than %d items", DD_GEN_MAX_INJECT);
+            return -1;
+        }
+        out[*n].type = (dd_gen_inject_type)t;
+        out[*n].target = idx;
+        (*n)++;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return 0;
+}
+
+/* The weighted hospital cycle (smooth weighted round robin, level 3 : 2 : 1
+ * = 8 : 3 : 1): each hospital's turns are spread evenly over the cycle. */
+static int build_cycle(const dd_dataset *ds, gen_ctx *gc)
+{
+    int nh = gc->n_hosp;
+    int64_t *cur = calloc((size_t)nh, sizeof *cur);
+    int *w = calloc((size_t)nh, sizeof *w);
+    int total = 0;
+    if (!cur || !w) {
+        free(cur);
+        free(w);
+        return -1;
+    }
+    for (int i = 0; i < nh; i++) {
+        int lv = dd_dataset_hospital_at(ds, i)->level;
+        w[i] = lv >= 3 ? 8 : lv == 2 ? 3 : 1;
+        total += w[i];
+    }
+    gc->rr = calloc((size_t)total, sizeof *gc->rr);
+    if (!gc->rr) {
+        free(cur);
+        free(w);
+        return -1;
+    }
+    for (int s = 0; s < total; s++) {
+        int best = 0;
+        for (int i = 0; i < nh; i++) {
+            cur[i] += w[i];
+            if (cur[i] > cur[best])
+                best = i;
+        }
+        cur[best] -= total;
+        gc->rr[s] = best;
+    }
+    gc->rr_len = total;
+    free(cur);
+    free(w);
+    return 0;
+}
+
 int dd_gen_run(dd_gen *g, const dd_gen_options *opt, dd_gen_sink sink, void *ctx,
                dd_gen_stats *stats, char *errstr, size_t errlen)
 {
     dd_gen_stats st_local;
     dd_gen_stats *st = stats ? stats : &st_local;
     memset(st, 0, sizeof *st);
+    st->inject_min_month_cases = -1;
     const dd_dataset *ds = g->ds;
     if (opt->cases < 1 || opt->months < 1 || opt->months > 120) {
         seterr(errstr, errlen, "gen: cases must be >= 1 and months 1..120");
@@ -1073,41 +1491,95 @@ int dd_gen_run(dd_gen *g, const dd_gen_options *opt, dd_gen_sink sink, void *ctx
         seterr(errstr, errlen, "gen: DRG regions need the casemix templates");
         return -1;
     }
+    for (int i = 0; i < opt->n_inject; i++) {
+        const dd_gen_inject *in = &opt->inject[i];
+        int lim = in->type == DD_GEN_INJ_BUDGET ? nr : nh;
+        if ((unsigned)in->type >= DD_GEN_INJ__COUNT || in->target < 0 || in->target >= lim) {
+            seterr(errstr, errlen, "gen: bad injection #%d", i + 1);
+            return -1;
+        }
+    }
     st->templates = g->n_tmpl;
     for (int i = 0; i < g->n_tmpl; i++)
         st->templates_grouped += g->tmpl[i].grouped;
 
     gen_ctx gc = {0};
     gc.n_hosp = nh;
-    gc.hosp_cum = calloc((size_t)nh, sizeof *gc.hosp_cum);
+    gc.seed = opt->seed;
+    gc.last_month = opt->month;
     gc.medfee_sum = calloc((size_t)nr, sizeof *gc.medfee_sum);
+    gc.k_month = calloc((size_t)nh, sizeof *gc.k_month);
+    gc.n_month = calloc((size_t)nh, sizeof *gc.n_month);
+    gc.g_month = calloc((size_t)nh, sizeof *gc.g_month);
+    gc.pal = calloc((size_t)nh * PAL_N, sizeof *gc.pal);
+    gc.pal_w = calloc((size_t)nh * PAL_N, sizeof *gc.pal_w);
+    gc.pal_n = malloc((size_t)nh * sizeof *gc.pal_n);
+    gc.pal_mean = calloc((size_t)nh, sizeof *gc.pal_mean);
+    gc.inj = calloc((size_t)nh, sizeof *gc.inj);
+    uint8_t *budget_cut = calloc((size_t)nr, 1);
     gbuf b = {0};
     int rc = -1;
-    if (!gc.hosp_cum || !gc.medfee_sum)
+    if (!gc.medfee_sum || !gc.k_month || !gc.n_month || !gc.g_month || !gc.pal || !gc.pal_w || !gc.pal_n || !gc.pal_mean ||
+        !gc.inj || !budget_cut || build_cycle(ds, &gc))
         goto oom;
-    for (int i = 0; i < nh; i++) {
-        int lv = dd_dataset_hospital_at(ds, i)->level;
-        uint64_t w = lv >= 3 ? 8 : lv == 2 ? 3 : 1; /* bigger hospitals, more cases */
-        gc.hosp_cum[i] = (i ? gc.hosp_cum[i - 1] : 0) + w;
+    for (int i = 0; i < nh; i++)
+        gc.pal_n[i] = -1;
+    for (int i = 0; i < opt->cases; i++)
+        gc.n_month[gc.rr[i % gc.rr_len]]++;
+    for (int i = 0; i < opt->n_inject; i++) {
+        const dd_gen_inject *in = &opt->inject[i];
+        if (in->type == DD_GEN_INJ_BUDGET)
+            budget_cut[in->target] = 1;
+        else
+            gc.inj[in->target] |= UINT32_C(1) << in->type;
     }
 
     rng_t r;
     rng_seed(&r, opt->seed);
     int32_t first = opt->month - (opt->months - 1);
-    for (int32_t mo = first; mo <= opt->month; mo++)
-        for (int i = 0; i < opt->cases; i++)
-            if (gen_case(g, &b, &r, &gc, mo, i + 1, st))
+    for (int32_t mo = first; mo <= opt->month; mo++) {
+        memset(gc.k_month, 0, (size_t)nh * sizeof *gc.k_month);
+        memset(gc.g_month, 0, (size_t)nh * sizeof *gc.g_month);
+        int seq = 0;
+        for (int i = 0; i < opt->cases; i++) {
+            int h = gc.rr[i % gc.rr_len];
+            if (gen_case(g, &b, &r, &gc, mo, ++seq, h, gc.k_month[h]++, -1, st))
                 goto oom;
+        }
+        if (mo != opt->month)
+            continue;
+        /* volume spike: one mid-month day gets 3 x the hospital's daily
+         * mean more cases (at least 20 that day) */
+        int y = dd_time_month_year(mo), m = dd_time_month_num(mo);
+        int dim = days_in_month(y, m);
+        for (int h = 0; h < nh; h++) {
+            if (!(gc.inj[h] & (UINT32_C(1) << DD_GEN_INJ_SPIKE)))
+                continue;
+            int n = gc.k_month[h];
+            int extra = 3 * ((n + dim - 1) / dim) + 2;
+            if (extra < 22)
+                extra = 22;
+            int32_t day = dd_days_from_civil(y, m, 1) + dim / 2;
+            for (int j = 0; j < extra; j++)
+                if (gen_case(g, &b, &r, &gc, mo, ++seq, h, gc.k_month[h]++, day, st))
+                    goto oom;
+        }
+        for (int h = 0; h < nh; h++)
+            if (gc.inj[h] && (st->inject_min_month_cases < 0 ||
+                              gc.k_month[h] < st->inject_min_month_cases))
+                st->inject_min_month_cases = gc.k_month[h];
+    }
 
     /* budgets: per region x insutype and year, 12 x the average month's cost
-     * (x 0.96..1.04), 20 days before the first month; one monthly budget */
+     * (x 0.98..1.06), 20 days before the first month; one monthly budget */
     int y0 = dd_time_month_year(first), y1 = dd_time_month_year(opt->month);
-    size_t nb_max = (size_t)nr * 2 * (size_t)(y1 - y0 + 1) + 1;
+    size_t nb_max = (size_t)nr * 2 * (size_t)(y1 - y0 + 2) + 1;
     b.budgets = calloc(nb_max, sizeof *b.budgets);
     if (!b.budgets)
         goto oom;
     int64_t t_budget = local_midnight_ms(dd_days_from_civil(y0, dd_time_month_num(first), 1)) -
                        20 * DAY_MS;
+    int64_t t_last = local_midnight_ms(dd_days_from_civil(y1, dd_time_month_num(opt->month), 1));
     int big_region = -1;
     int64_t big = 0;
     for (int ri = 0; ri < nr; ri++)
@@ -1124,12 +1596,24 @@ int dd_gen_run(dd_gen *g, const dd_gen_options *opt, dd_gen_sink sink, void *ctx
                 bu->region = ri;
                 bu->insutype = it ? 390 : 310;
                 bu->year = yy;
-                bu->amount = round_pos((double)sum * 12.0 / opt->months * (0.96 + 0.08 * rng_u(&r)));
+                bu->amount = round_pos((double)sum * 12.0 / opt->months * (0.98 + 0.08 * rng_u(&r)));
                 bu->t_ms = t_budget;
                 if (!add_ev(&b, t_budget, DD_EV_BUDGET, (uint32_t)b.n_budgets, 0))
                     goto oom;
                 b.n_budgets++;
                 st->budgets++;
+                if (budget_cut[ri] && yy == y1) {
+                    /* injected over-spend: the year budget is revised down to a
+                     * quarter at the start of the last month, spending goes on */
+                    gbudget *cut = &b.budgets[b.n_budgets];
+                    *cut = *bu;
+                    cut->amount = bu->amount / 4;
+                    cut->t_ms = t_last;
+                    if (!add_ev(&b, t_last, DD_EV_BUDGET, (uint32_t)b.n_budgets, 0))
+                        goto oom;
+                    b.n_budgets++;
+                    st->budgets++;
+                }
             }
         }
     if (big_region >= 0 && b.n_budgets < nb_max) {
@@ -1141,6 +1625,8 @@ int dd_gen_run(dd_gen *g, const dd_gen_options *opt, dd_gen_sink sink, void *ctx
         bu->year = y1;
         bu->month = dd_time_month_num(opt->month);
         bu->amount = round_pos((double)big / opt->months * 1.05);
+        if (budget_cut[big_region])
+            bu->amount /= 4;
         bu->t_ms = local_midnight_ms(dd_days_from_civil(y1, bu->month, 1)) - 5 * DAY_MS;
         if (!add_ev(&b, bu->t_ms, DD_EV_BUDGET, (uint32_t)b.n_budgets, 0))
             goto oom;
@@ -1179,8 +1665,17 @@ oom:
     seterr(errstr, errlen, "gen: out of memory");
     rc = -1;
 done:
-    free(gc.hosp_cum);
     free(gc.medfee_sum);
+    free(gc.rr);
+    free(gc.k_month);
+    free(gc.n_month);
+    free(gc.g_month);
+    free(gc.pal);
+    free(gc.pal_w);
+    free(gc.pal_n);
+    free(gc.pal_mean);
+    free(gc.inj);
+    free(budget_cut);
     free(b.cases);
     free(b.evs);
     free(b.budgets);

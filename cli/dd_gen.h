@@ -16,15 +16,25 @@
  *     base rate of the hospital level; DIP regions from the region's library
  *     (main_dx = the group's prefix + "00", procedures = first alternative of
  *     each term), priced at the group's ref_cost;
- *   - costs ~ reference x a bell-shaped factor (0.55..1.6), ~3 % high outliers
- *     (2.1..4x) and ~5 % low ones (0.08..0.33x); BED_DAY and FFS cases;
+ *   - costs ~ reference x a bell-shaped factor (0.5..1.49), ~1 % high
+ *     outliers (2.1..4x) and ~5 % low ones (0.08..0.33x); BED_DAY and FFS;
  *   - lists (some before the settlement, some late, some re-uploaded), QC
  *     results (some failures, half of them corrected), reconciliations (not
  *     all), reversals, special cases (applied / approved / rejected), a few
  *     ungroupable lists (invalid sex, unknown DIP diagnosis), duplicate
- *     event ids (identical re-sends), readmitted persons;
+ *     event ids (identical re-sends), readmitted persons (never within 15
+ *     days: that is SPLIT_ADMISSION);
  *   - yearly BUDGET events per region x insutype (~12 x the expected monthly
  *     cost, so point values are plausible) and one monthly budget.
+ * STRATIFIED so that clean data fires no SPEC §8 alert at default
+ * thresholds (core/dd_alert.h evaluates month-to-date rates as events
+ * arrive, from 30 cases on): hospitals take turns in a fixed weighted cycle
+ * (the same number of cases every month), spread evenly over the month's
+ * days; the k-th case of a hospital in a month takes its irregularity from
+ * a fixed 100-slot pattern and its group from the hospital's palette of a
+ * few groups ordered so that any run keeps the palette's CMI and CC/MCC
+ * share. --inject (dd_gen_inject) then changes the last month of chosen
+ * hospitals / regions.
  * Events come out sorted by event_time (ties: generation order).
  */
 #ifndef DD_GEN_H
@@ -38,11 +48,47 @@
 
 typedef struct dd_gen dd_gen;
 
+/* Anomalies injected in the LAST month (`gen --inject`), one per target:
+ * each makes exactly one SPEC §8 alert family fire for its hospital (or
+ * region), the earlier months and every other hospital staying clean. */
+typedef enum {
+    DD_GEN_INJ_UPCODING = 0, /* heavier DRGs with an MCC: CMI_JUMP (+ CC_MCC_SHARE_JUMP) */
+    DD_GEN_INJ_SPLIT,        /* readmissions <= 15 days: SPLIT_ADMISSION */
+    DD_GEN_INJ_SPIKE,        /* one day's volume x3 (>= 20): VOLUME_SPIKE */
+    DD_GEN_INJ_LOWSTD,       /* half the cases low outliers, short: LOW_STANDARD_ADMISSION */
+    DD_GEN_INJ_TRANSFER,     /* 20 % more dscg_way 2: TRANSFER_OUT_RATE */
+    DD_GEN_INJ_SPECIAL,      /* 12.5 % special cases applied: SPECIAL_CASE_QUOTA */
+    DD_GEN_INJ_LATE,         /* 25 % late lists: LATE_LIST */
+    DD_GEN_INJ_QC,           /* 25 % QC failures, uncorrected: QC_FAILURE_RATE */
+    DD_GEN_INJ_UNGROUPABLE,  /* 1/3 ungroupable lists (whole palette cycles): GROUPING_RATE_LOW */
+    DD_GEN_INJ_BUDGET,       /* region: year budget cut to 1/4 at the start of the
+                                last month, spending goes on: BUDGET_BURN (and
+                                POINT_VALUE_DROP when a planned value exists) */
+    DD_GEN_INJ__COUNT
+} dd_gen_inject_type;
+
+typedef struct {
+    dd_gen_inject_type type;
+    int target; /* hospital index (dd_dataset_hospital_at), region index for BUDGET */
+} dd_gen_inject;
+
+#define DD_GEN_MAX_INJECT 64
+
+const char *dd_gen_inject_name(dd_gen_inject_type t); /* "upcoding", ... */
+
+/* Parses "TYPE=FIXMEDINS_CODE[,TYPE=CODE...]" (budget=ADMDVS) into out[]
+ * (appending after *n). 0, or -1 with a message naming the bad item
+ * (unknown type, unknown hospital or region, too many). */
+int dd_gen_parse_inject(const dd_dataset *ds, const char *spec, dd_gen_inject *out, int *n,
+                        char *errstr, size_t errlen);
+
 typedef struct {
     int cases;        /* settlements per month (>= 1) */
     int32_t month;    /* last month (dd_time month index) */
     int months;       /* number of months ending at `month` (>= 1) */
     uint64_t seed;
+    const dd_gen_inject *inject; /* may be NULL */
+    int n_inject;
 } dd_gen_options;
 
 /* Counts of what was generated (the event mix). */
@@ -56,6 +102,8 @@ typedef struct {
     long duplicates, ungroupable_lists, readmissions, budgets;
     long dip_core, dip_basic, dip_comprehensive; /* DIP groups aimed at, by kind */
     int templates, templates_grouped; /* DRG casemix templates, of which SUCCESS */
+    long injected_cases;      /* cases changed or added by --inject */
+    int inject_min_month_cases; /* fewest last-month cases of an injected hospital, -1 none */
 } dd_gen_stats;
 
 /* Receives each event in order; a non-zero return stops generation. */
