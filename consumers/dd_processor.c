@@ -1,0 +1,1740 @@
+/* dd_processor — see dd_processor.h. */
+#include "dd_processor.h"
+
+#include <librdkafka/rdkafka.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dd_avro_event.h"
+#include "dd_case_codec.h"
+#include "dd_live.h"
+#include "dd_store.h"
+#include "dd_time.h"
+
+/* ---------------- small utilities ---------------- */
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static const int64_t LAT_BOUNDS[DD_PROC_LAT_BUCKETS] = {
+    1,    2,    3,    4,    5,    7,     10,    15,    20,    30,    40,
+    50,   75,   100,  150,  200,  300,   400,   500,   750,   1000,  1500,
+    2000, 3000, 5000, 7500, 10000, 20000, 30000, 60000, 120000, INT64_MAX};
+
+int64_t dd_processor_latency_bound_ms(int bucket)
+{
+    if (bucket < 0 || bucket >= DD_PROC_LAT_BUCKETS)
+        return INT64_MAX;
+    return LAT_BOUNDS[bucket];
+}
+
+int64_t dd_processor_stats_latency_ms(const dd_processor_stats *s, double q)
+{
+    uint64_t total = 0;
+    for (int i = 0; i < DD_PROC_LAT_BUCKETS; i++)
+        total += s->latency[i];
+    if (!total)
+        return -1;
+    if (q <= 0)
+        q = 1e-9;
+    if (q > 1)
+        q = 1;
+    uint64_t rank = (uint64_t)(q * (double)total + 0.999999);
+    if (rank < 1)
+        rank = 1;
+    uint64_t acc = 0;
+    for (int i = 0; i < DD_PROC_LAT_BUCKETS; i++) {
+        acc += s->latency[i];
+        if (acc >= rank)
+            return i == DD_PROC_LAT_BUCKETS - 1 ? LAT_BOUNDS[i - 1] : LAT_BOUNDS[i];
+    }
+    return LAT_BOUNDS[DD_PROC_LAT_BUCKETS - 2];
+}
+
+int64_t dd_processor_stats_p50_ms(const dd_processor_stats *s)
+{
+    return dd_processor_stats_latency_ms(s, 0.50);
+}
+
+int64_t dd_processor_stats_p99_ms(const dd_processor_stats *s)
+{
+    return dd_processor_stats_latency_ms(s, 0.99);
+}
+
+/* ---------------- types ---------------- */
+
+/* One cached case. The cache only holds cases of partitions this member
+ * owns (a case's events share one partition: the key is the hospital), so
+ * it is dropped on every rebalance. */
+typedef struct centry {
+    struct centry *next;
+    uint64_t hash;
+    char *key; /* admdvs \x1f code \x1f setl_id */
+    int region;
+    dd_case c;
+    dd_contrib contrib; /* contribution of c (what Redis totals hold) */
+    dd_group_memo memo;
+    int loaded;    /* state known (fetched or new) */
+    int dirty;     /* changed in this batch: record to write */
+    int fetch_idx; /* index into the batch fetch, -1 */
+} centry;
+
+enum { M_NONE = 0, M_BAD, M_REDELIVERED, M_DUP, M_APPLY };
+
+typedef struct {
+    rd_kafka_message_t *m;
+    int state;
+    int region;
+    int id_fetch; /* index into the fetch of dd:{R}:ev, -1 */
+    centry *ce;
+    dd_event_error err;
+} bmsg;
+
+typedef struct {
+    int32_t partition;
+    int64_t max_offset;
+} part_off;
+
+typedef struct {
+    size_t off, len;
+    int msg; /* batch index (key = hospital code) */
+} outrec;
+
+typedef struct {
+    _Atomic uint64_t consumed, applied, duplicates, redelivered, bad, month_close, batches,
+        redis_retries, offset_resets, case_results, rebalances, kafka_commits, cache_cases;
+    _Atomic int64_t last_commit_ms;
+    _Atomic uint64_t latency[DD_PROC_LAT_BUCKETS];
+} astats;
+
+enum { R_OK = 0, R_FAIL = 1, R_ABANDONED = 2, R_STOPPED = 3, R_FATAL = 4 };
+
+struct dd_processor {
+    const dd_config *cfg;
+    const dd_dataset *ds;
+    int n_regions;
+    rd_kafka_t *consumer, *producer;
+    rd_kafka_topic_t *t_results, *t_dlq;
+    char input_topic[256];
+    dd_store *store;
+    uint64_t store_restarts; /* last seen dd_store stats.server_restarts */
+    dd_avro_event_codec *avro;
+    dd_json_doc *jdoc;
+    uint8_t psn_key[16];
+    int log_level;
+    int max_events, max_ms, retry_max_ms, stats_interval_s;
+    size_t cache_max;
+    int cooperative;
+    const volatile sig_atomic_t *stop;
+    int fatal;
+    char errstr[512];
+
+    /* stored offsets W(region, partition) */
+    int64_t **w;
+    int *w_n;
+    int w_stale;
+
+    /* case cache */
+    centry **buckets;
+    size_t n_buckets, n_cases;
+
+    /* the batch */
+    rd_kafka_message_t **msgs;
+    bmsg *bm;
+    dd_event *evs;
+    int nb, cap;
+    rd_kafka_message_t **carry; /* arrived while waiting for Redis */
+    int n_carry, cap_carry;
+    int in_flight, abandon;
+    centry **dirty;
+    int n_dirty, cap_dirty;
+    int *idset; /* batch event-id set: msg index + 1, 0 empty */
+    size_t idset_cap;
+    part_off *parts;
+    int n_parts, cap_parts;
+    dd_store_batch *sb;
+    dd_jw out;
+    outrec *outs;
+    int n_outs, cap_outs;
+    /* fetch */
+    char **fkeys, **ffields;
+    char **fvals;
+    size_t n_fetch, cap_fetch;
+
+    astats st;
+    int64_t last_stats_ms;
+};
+
+/* ---------------- logging ---------------- */
+
+static const char *const LEVEL_NAMES[] = {"ERROR", "WARN", "INFO", "DEBUG"};
+
+static void plog(const dd_processor *p, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void plog(const dd_processor *p, int level, const char *fmt, ...)
+{
+    if (level > p->log_level)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "drgdip run: %s %s\n", LEVEL_NAMES[level], line);
+}
+
+/* Internal failure (out of memory, a key that cannot be formed, a batch
+ * error): remember where, for the fatal log line. */
+static int fail_at(dd_processor *p, int line)
+{
+    if (!p->errstr[0])
+        snprintf(p->errstr, sizeof p->errstr, "internal error at dd_processor.c:%d (%s)", line,
+                 dd_store_batch_err(p->sb) ? dd_store_batch_errstr(p->sb) : "out of memory?");
+    return -1;
+}
+
+#define INC(f) atomic_fetch_add_explicit(&p->st.f, 1, memory_order_relaxed)
+#define ADD(f, v) atomic_fetch_add_explicit(&p->st.f, (v), memory_order_relaxed)
+
+void dd_processor_get_stats(const dd_processor *p, dd_processor_stats *o)
+{
+    dd_processor *q = (dd_processor *)p; /* atomics: loads only */
+#define LD(f) o->f = atomic_load_explicit(&q->st.f, memory_order_relaxed)
+    LD(consumed);
+    LD(applied);
+    LD(duplicates);
+    LD(redelivered);
+    LD(bad);
+    LD(month_close);
+    LD(batches);
+    LD(redis_retries);
+    LD(offset_resets);
+    LD(case_results);
+    LD(rebalances);
+    LD(kafka_commits);
+    LD(cache_cases);
+    LD(last_commit_ms);
+#undef LD
+    for (int i = 0; i < DD_PROC_LAT_BUCKETS; i++)
+        o->latency[i] = atomic_load_explicit(&q->st.latency[i], memory_order_relaxed);
+}
+
+const char *dd_processor_errstr(const dd_processor *p)
+{
+    return p->errstr;
+}
+
+/* ---------------- case cache ---------------- */
+
+static void cache_drop(dd_processor *p)
+{
+    for (size_t i = 0; i < p->n_buckets; i++) {
+        centry *e = p->buckets[i];
+        while (e) {
+            centry *n = e->next;
+            dd_case_free(&e->c);
+            free(e->key);
+            free(e);
+            e = n;
+        }
+        p->buckets[i] = NULL;
+    }
+    p->n_cases = 0;
+    atomic_store_explicit(&p->st.cache_cases, 0, memory_order_relaxed);
+}
+
+static int cache_grow(dd_processor *p)
+{
+    size_t nn = p->n_buckets ? p->n_buckets * 2 : 4096;
+    centry **nb = calloc(nn, sizeof *nb);
+    if (!nb)
+        return -1;
+    for (size_t i = 0; i < p->n_buckets; i++) {
+        centry *e = p->buckets[i];
+        while (e) {
+            centry *n = e->next;
+            size_t b = e->hash & (nn - 1);
+            e->next = nb[b];
+            nb[b] = e;
+            e = n;
+        }
+    }
+    free(p->buckets);
+    p->buckets = nb;
+    p->n_buckets = nn;
+    return 0;
+}
+
+/* Find or create (not loaded) the entry of the event's case. */
+static centry *cache_get(dd_processor *p, const dd_event *ev, int region, int *created)
+{
+    char key[7 + DD_CODE_MAX + DD_ID_MAX + 8];
+    snprintf(key, sizeof key, "%s\x1f%s\x1f%s", ev->admdvs, ev->fixmedins_code, ev->setl_id);
+    uint64_t h = hash_str(key);
+    *created = 0;
+    if (p->n_buckets) {
+        for (centry *e = p->buckets[h & (p->n_buckets - 1)]; e; e = e->next)
+            if (e->hash == h && !strcmp(e->key, key))
+                return e;
+    }
+    if (p->n_cases >= p->n_buckets && cache_grow(p))
+        return NULL;
+    centry *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->key = malloc(strlen(key) + 1);
+    if (!e->key) {
+        free(e);
+        return NULL;
+    }
+    strcpy(e->key, key);
+    e->hash = h;
+    e->region = region;
+    e->fetch_idx = -1;
+    dd_case_init(&e->c, ev->admdvs, ev->fixmedins_code, ev->setl_id);
+    size_t b = h & (p->n_buckets - 1);
+    e->next = p->buckets[b];
+    p->buckets[b] = e;
+    p->n_cases++;
+    *created = 1;
+    return e;
+}
+
+/* ---------------- stored offsets ---------------- */
+
+static int64_t w_get(const dd_processor *p, int region, int32_t part)
+{
+    if (part < 0 || part >= p->w_n[region])
+        return -1;
+    return p->w[region][part];
+}
+
+static int w_set(dd_processor *p, int region, int32_t part, int64_t off)
+{
+    if (part >= p->w_n[region]) {
+        int nn = part + 1;
+        int64_t *nw = realloc(p->w[region], (size_t)nn * sizeof *nw);
+        if (!nw)
+            return -1;
+        for (int i = p->w_n[region]; i < nn; i++)
+            nw[i] = -1;
+        p->w[region] = nw;
+        p->w_n[region] = nn;
+    }
+    p->w[region][part] = off;
+    return 0;
+}
+
+/* Re-read every region's offsets from Redis. 0 or -1 (store error). */
+static int w_load(dd_processor *p)
+{
+    for (int r = 0; r < p->n_regions; r++) {
+        const dd_region *reg = dd_dataset_region_at(p->ds, r);
+        dd_store_offset *o = NULL;
+        size_t n = 0;
+        if (dd_store_read_offsets(p->store, reg->admdvs, &o, &n))
+            return -1;
+        for (int i = 0; i < p->w_n[r]; i++)
+            p->w[r][i] = -1;
+        for (size_t i = 0; i < n; i++) {
+            if (w_set(p, r, o[i].partition, o[i].offset)) {
+                free(o);
+                return -1;
+            }
+        }
+        free(o);
+    }
+    p->w_stale = 0;
+    return 0;
+}
+
+/* ---------------- construction ---------------- */
+
+static int kset(rd_kafka_conf_t *c, const char *k, const char *v, char *errstr, size_t errlen)
+{
+    char e[256];
+    if (rd_kafka_conf_set(c, k, v, e, sizeof e) != RD_KAFKA_CONF_OK) {
+        snprintf(errstr, errlen, "kafka.%s: %s", k, e);
+        return -1;
+    }
+    return 0;
+}
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque);
+static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                      rd_kafka_topic_partition_list_t *offsets, void *opaque);
+
+dd_processor *dd_processor_new(const dd_config *cfg, const dd_dataset *ds, char *errstr,
+                               size_t errlen)
+{
+    dd_processor *p = calloc(1, sizeof *p);
+    if (!p) {
+        snprintf(errstr, errlen, "out of memory");
+        return NULL;
+    }
+    p->cfg = cfg;
+    p->ds = ds;
+    p->log_level = dd_config_log_level(cfg);
+    p->max_events = (int)dd_config_get_int(cfg, "batch.max_events");
+    p->max_ms = (int)dd_config_get_int(cfg, "batch.max_ms");
+    p->retry_max_ms = (int)dd_config_get_int(cfg, "redis.retry_max_ms");
+    p->stats_interval_s = (int)dd_config_get_int(cfg, "stats.interval_s");
+    p->cache_max = (size_t)dd_config_get_int(cfg, "cache.max_cases");
+    p->w_stale = 1;
+    dd_jw_init(&p->out);
+    snprintf(p->input_topic, sizeof p->input_topic, "%s", dd_config_get(cfg, "input.topic"));
+    if (dd_config_pseudonym_key(cfg, p->psn_key))
+        plog(p, 1, "pseudonym.key not set: using the built-in DEVELOPMENT key (set it in "
+                   "production)");
+
+    p->n_regions = dd_dataset_region_count(ds);
+    p->w = calloc((size_t)(p->n_regions ? p->n_regions : 1), sizeof *p->w);
+    p->w_n = calloc((size_t)(p->n_regions ? p->n_regions : 1), sizeof *p->w_n);
+    p->cap = p->max_events;
+    p->msgs = calloc((size_t)p->cap, sizeof *p->msgs);
+    p->bm = calloc((size_t)p->cap, sizeof *p->bm);
+    p->evs = malloc((size_t)p->cap * sizeof *p->evs);
+    p->idset_cap = 16;
+    while (p->idset_cap < (size_t)p->cap * 2)
+        p->idset_cap *= 2;
+    p->idset = calloc(p->idset_cap, sizeof *p->idset);
+    p->sb = dd_store_batch_new();
+    p->jdoc = dd_json_doc_new();
+    if (!p->w || !p->w_n || !p->msgs || !p->bm || !p->evs || !p->idset || !p->sb || !p->jdoc) {
+        snprintf(errstr, errlen, "out of memory");
+        goto fail;
+    }
+    char e[512];
+    p->avro = dd_avro_event_codec_new(NULL, e, sizeof e);
+    if (!p->avro) {
+        snprintf(errstr, errlen, "avro: %s", e);
+        goto fail;
+    }
+
+    dd_store_opts so = {0};
+    so.url = dd_config_get(cfg, "redis.url");
+    const char *pw = dd_config_get(cfg, "redis.password");
+    so.password = (pw && *pw) ? pw : NULL;
+    so.retries = 2;
+    so.backoff_ms = 50;
+    so.backoff_max_ms = 200;
+    so.command_timeout_ms = 10000;
+    p->store = dd_store_new(&so, e, sizeof e);
+    if (!p->store) {
+        snprintf(errstr, errlen, "redis: %s", e);
+        goto fail;
+    }
+
+    /* consumer */
+    rd_kafka_conf_t *cc = rd_kafka_conf_new();
+    if (kset(cc, "bootstrap.servers", "localhost:9092", errstr, errlen) ||
+        kset(cc, "group.id", dd_config_get(cfg, "group.id"), errstr, errlen) ||
+        kset(cc, "enable.partition.eof", "false", errstr, errlen)) {
+        rd_kafka_conf_destroy(cc);
+        goto fail;
+    }
+    for (int i = 0; i < dd_config_kafka_count(cfg); i++) {
+        const char *k, *v;
+        dd_config_kafka_at(cfg, i, &k, &v);
+        if (!strcmp(k, "enable.auto.commit") || !strcmp(k, "auto.offset.reset") ||
+            !strcmp(k, "enable.auto.offset.store")) {
+            plog(p, 1, "kafka.%s is managed by drgdip (exactly-once): ignored", k);
+            continue;
+        }
+        if (kset(cc, k, v, errstr, errlen)) {
+            rd_kafka_conf_destroy(cc);
+            goto fail;
+        }
+    }
+    /* Offsets are committed by hand after Redis; a reset is an error. */
+    if (kset(cc, "enable.auto.commit", "false", errstr, errlen) ||
+        kset(cc, "enable.auto.offset.store", "false", errstr, errlen) ||
+        kset(cc, "auto.offset.reset", "error", errstr, errlen)) {
+        rd_kafka_conf_destroy(cc);
+        goto fail;
+    }
+    rd_kafka_conf_set_opaque(cc, p);
+    rd_kafka_conf_set_rebalance_cb(cc, rebalance_cb);
+    rd_kafka_conf_set_offset_commit_cb(cc, commit_cb);
+    p->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cc, e, sizeof e);
+    if (!p->consumer) {
+        rd_kafka_conf_destroy(cc);
+        snprintf(errstr, errlen, "kafka consumer: %s", e);
+        goto fail;
+    }
+    rd_kafka_poll_set_consumer(p->consumer);
+
+    /* producer (case results, DLQ): the same connection properties */
+    rd_kafka_conf_t *pc = rd_kafka_conf_new();
+    if (kset(pc, "bootstrap.servers", "localhost:9092", errstr, errlen) ||
+        kset(pc, "linger.ms", "5", errstr, errlen)) {
+        rd_kafka_conf_destroy(pc);
+        goto fail;
+    }
+    for (int i = 0; i < dd_config_kafka_count(cfg); i++) {
+        const char *k, *v;
+        dd_config_kafka_at(cfg, i, &k, &v);
+        /* consumer-only properties would only produce warnings here */
+        static const char *const consumer_only[] = {
+            "group.id", "session.timeout.ms", "heartbeat.interval.ms", "max.poll.interval.ms",
+            "partition.assignment.strategy", "group.instance.id", "fetch.wait.max.ms",
+            "fetch.min.bytes", "fetch.max.bytes", "max.partition.fetch.bytes",
+            "enable.auto.commit", "auto.offset.reset", "enable.auto.offset.store",
+            "auto.commit.interval.ms", "isolation.level", "enable.partition.eof",
+            "queued.min.messages", "queued.max.messages.kbytes", "coordinator.query.interval.ms",
+            "check.crcs", "fetch.error.backoff.ms", NULL};
+        int skip = 0;
+        for (int j = 0; consumer_only[j]; j++)
+            skip |= !strcmp(k, consumer_only[j]);
+        if (skip)
+            continue;
+        if (kset(pc, k, v, errstr, errlen)) {
+            rd_kafka_conf_destroy(pc);
+            goto fail;
+        }
+    }
+    p->producer = rd_kafka_new(RD_KAFKA_PRODUCER, pc, e, sizeof e);
+    if (!p->producer) {
+        rd_kafka_conf_destroy(pc);
+        snprintf(errstr, errlen, "kafka producer: %s", e);
+        goto fail;
+    }
+    const char *tr = dd_config_get(cfg, "output.case_results");
+    if (tr && *tr)
+        p->t_results = rd_kafka_topic_new(p->producer, tr, NULL);
+    p->t_dlq = rd_kafka_topic_new(p->producer, dd_config_get(cfg, "output.dlq"), NULL);
+    if (!p->t_dlq || (tr && *tr && !p->t_results)) {
+        snprintf(errstr, errlen, "kafka: cannot create output topic handles");
+        goto fail;
+    }
+    return p;
+fail:
+    dd_processor_destroy(p);
+    return NULL;
+}
+
+/* ---------------- batch helpers ---------------- */
+
+static void free_msgs(dd_processor *p)
+{
+    for (int i = 0; i < p->nb; i++)
+        rd_kafka_message_destroy(p->msgs[i]);
+    p->nb = 0;
+}
+
+static int add_fetch(dd_processor *p, const char *key, const char *field)
+{
+    if (p->n_fetch == p->cap_fetch) {
+        size_t nc = p->cap_fetch ? p->cap_fetch * 2 : 1024;
+        char **k = realloc(p->fkeys, nc * sizeof *k);
+        if (!k)
+            return -1;
+        p->fkeys = k;
+        char **f = realloc(p->ffields, nc * sizeof *f);
+        if (!f)
+            return -1;
+        p->ffields = f;
+        char **v = realloc(p->fvals, nc * sizeof *v);
+        if (!v)
+            return -1;
+        p->fvals = v;
+        p->cap_fetch = nc;
+    }
+    size_t kl = strlen(key), fl = strlen(field);
+    char *k = malloc(kl + 1), *f = malloc(fl + 1);
+    if (!k || !f) {
+        free(k);
+        free(f);
+        return -1;
+    }
+    memcpy(k, key, kl + 1);
+    memcpy(f, field, fl + 1);
+    p->fkeys[p->n_fetch] = k;
+    p->ffields[p->n_fetch] = f;
+    p->fvals[p->n_fetch] = NULL;
+    return (int)p->n_fetch++;
+}
+
+static void fetch_clear(dd_processor *p)
+{
+    for (size_t i = 0; i < p->n_fetch; i++) {
+        free(p->fkeys[i]);
+        free(p->ffields[i]);
+        free(p->fvals[i]);
+        p->fvals[i] = NULL;
+    }
+    p->n_fetch = 0;
+}
+
+static int dirty_add(dd_processor *p, centry *e)
+{
+    if (e->dirty)
+        return 0;
+    if (p->n_dirty == p->cap_dirty) {
+        int nc = p->cap_dirty ? p->cap_dirty * 2 : 256;
+        centry **n = realloc(p->dirty, (size_t)nc * sizeof *n);
+        if (!n)
+            return -1;
+        p->dirty = n;
+        p->cap_dirty = nc;
+    }
+    p->dirty[p->n_dirty++] = e;
+    e->dirty = 1;
+    return 0;
+}
+
+static int parts_note(dd_processor *p, int32_t part, int64_t off)
+{
+    for (int i = 0; i < p->n_parts; i++) {
+        if (p->parts[i].partition == part) {
+            if (off > p->parts[i].max_offset)
+                p->parts[i].max_offset = off;
+            return 0;
+        }
+    }
+    if (p->n_parts == p->cap_parts) {
+        int nc = p->cap_parts ? p->cap_parts * 2 : 16;
+        part_off *n = realloc(p->parts, (size_t)nc * sizeof *n);
+        if (!n)
+            return -1;
+        p->parts = n;
+        p->cap_parts = nc;
+    }
+    p->parts[p->n_parts].partition = part;
+    p->parts[p->n_parts].max_offset = off;
+    p->n_parts++;
+    return 0;
+}
+
+static int out_add(dd_processor *p, size_t off, int msg)
+{
+    if (p->n_outs == p->cap_outs) {
+        int nc = p->cap_outs ? p->cap_outs * 2 : 256;
+        outrec *n = realloc(p->outs, (size_t)nc * sizeof *n);
+        if (!n)
+            return -1;
+        p->outs = n;
+        p->cap_outs = nc;
+    }
+    p->outs[p->n_outs].off = off;
+    p->outs[p->n_outs].len = p->out.len - off;
+    p->outs[p->n_outs].msg = msg;
+    p->n_outs++;
+    return 0;
+}
+
+/* Batch event-id set: returns the index of an earlier message with the same
+ * id, or -1 after inserting i. */
+static int idset_check(dd_processor *p, int i)
+{
+    const char *id = p->evs[i].event_id;
+    size_t mask = p->idset_cap - 1, b = hash_str(id) & mask;
+    while (p->idset[b]) {
+        int j = p->idset[b] - 1;
+        if (!strcmp(p->evs[j].event_id, id))
+            return j;
+        b = (b + 1) & mask;
+    }
+    p->idset[b] = i + 1;
+    return -1;
+}
+
+/* ---------------- Redis waits ---------------- */
+
+static void pause_all(dd_processor *p, int pause)
+{
+    rd_kafka_topic_partition_list_t *a = NULL;
+    if (rd_kafka_assignment(p->consumer, &a) || !a)
+        return;
+    if (a->cnt) {
+        if (pause)
+            rd_kafka_pause_partitions(p->consumer, a);
+        else
+            rd_kafka_resume_partitions(p->consumer, a);
+    }
+    rd_kafka_topic_partition_list_destroy(a);
+}
+
+static void carry_add(dd_processor *p, rd_kafka_message_t *m)
+{
+    if (p->n_carry == p->cap_carry) {
+        int nc = p->cap_carry ? p->cap_carry * 2 : 64;
+        rd_kafka_message_t **n = realloc(p->carry, (size_t)nc * sizeof *n);
+        if (!n) {
+            /* cannot keep it: dropping would lose it, so stop hard */
+            plog(p, 0, "out of memory while waiting for Redis");
+            p->fatal = 1;
+            rd_kafka_message_destroy(m);
+            return;
+        }
+        p->carry = n;
+        p->cap_carry = nc;
+    }
+    p->carry[p->n_carry++] = m;
+}
+
+static void handle_consumer_error(dd_processor *p, rd_kafka_message_t *m);
+
+typedef int (*redis_op)(dd_processor *p, void *ctx);
+
+static int is_transient(int code)
+{
+    return code == DD_STORE_ERR_IO;
+}
+
+/* Run op; while Redis is unreachable (and allow_wait), pause consumption,
+ * keep polling (group membership), back off and retry. */
+static int with_redis(dd_processor *p, int allow_wait, redis_op op, void *ctx, const char *what)
+{
+    if (op(p, ctx) == 0)
+        return R_OK;
+    int code = dd_store_err(p->store);
+    if (!is_transient(code)) {
+        snprintf(p->errstr, sizeof p->errstr, "redis %s: %s (%s)", what,
+                 dd_store_errstr(p->store), dd_store_errcode_name(code));
+        plog(p, 0, "%s", p->errstr);
+        return R_FATAL;
+    }
+    INC(redis_retries);
+    if (!allow_wait)
+        return R_FAIL;
+    plog(p, 1, "redis %s failed (%s): pausing consumption, retrying", what,
+         dd_store_errstr(p->store));
+    pause_all(p, 1);
+    int backoff = 100, rc = R_OK;
+    for (;;) {
+        int64_t until = mono_ms() + backoff;
+        while (mono_ms() < until) {
+            rd_kafka_message_t *m = rd_kafka_consumer_poll(p->consumer, 100);
+            if (m) {
+                if (m->err) {
+                    handle_consumer_error(p, m);
+                } else {
+                    INC(consumed);
+                    carry_add(p, m);
+                }
+            }
+            if (p->abandon || *p->stop || p->fatal)
+                break;
+        }
+        if (p->abandon) {
+            rc = R_ABANDONED;
+            break;
+        }
+        if (*p->stop || p->fatal) {
+            rc = R_STOPPED;
+            break;
+        }
+        if (op(p, ctx) == 0) {
+            plog(p, 2, "redis %s succeeded again: resuming", what);
+            break;
+        }
+        code = dd_store_err(p->store);
+        if (!is_transient(code)) {
+            snprintf(p->errstr, sizeof p->errstr, "redis %s: %s (%s)", what,
+                     dd_store_errstr(p->store), dd_store_errcode_name(code));
+            plog(p, 0, "%s", p->errstr);
+            rc = R_FATAL;
+            break;
+        }
+        INC(redis_retries);
+        backoff = backoff * 2 > p->retry_max_ms ? p->retry_max_ms : backoff * 2;
+    }
+    pause_all(p, 0); /* the current assignment (a new one after an abandon too) */
+    return rc;
+}
+
+static int op_w_load(dd_processor *p, void *ctx)
+{
+    (void)ctx;
+    return w_load(p);
+}
+
+static int op_fetch(dd_processor *p, void *ctx)
+{
+    (void)ctx;
+    return dd_store_fetch(p->store, p->n_fetch, (const char *const *)p->fkeys,
+                          (const char *const *)p->ffields, p->fvals);
+}
+
+static int op_commit(dd_processor *p, void *ctx)
+{
+    return dd_store_commit(p->store, p->sb, (dd_store_commit_result *)ctx);
+}
+
+/* A Redis restart (or the first connection) may mean other offsets: re-read
+ * them and forget cached cases before deciding what to skip. */
+static void check_restart(dd_processor *p)
+{
+    dd_store_stats ss;
+    dd_store_get_stats(p->store, &ss);
+    if (ss.server_restarts != p->store_restarts) {
+        p->store_restarts = ss.server_restarts;
+        plog(p, 1, "redis server restarted: re-reading stored offsets");
+        cache_drop(p);
+        p->w_stale = 1;
+    }
+}
+
+/* ---------------- outputs ---------------- */
+
+static void jw_kv_str(dd_jw *w, const char *k, const char *v)
+{
+    dd_jw_key(w, k);
+    if (v)
+        dd_jw_string(w, v);
+    else
+        dd_jw_null(w);
+}
+
+static void case_result_json(dd_processor *p, const dd_event *ev, const centry *e,
+                             const dd_contrib *c)
+{
+    dd_jw *w = &p->out;
+    const dd_region *r = dd_dataset_region(p->ds, e->c.admdvs);
+    char id[512], buf[32];
+    snprintf(id, sizeof id, "%s/%s/%s/%s", e->c.admdvs, e->c.fixmedins_code, e->c.setl_id,
+             ev->event_id);
+    dd_jw_object_begin(w);
+    jw_kv_str(w, "result_id", id);
+    jw_kv_str(w, "event_id", ev->event_id);
+    jw_kv_str(w, "admdvs", e->c.admdvs);
+    jw_kv_str(w, "fixmedins_code", e->c.fixmedins_code);
+    jw_kv_str(w, "setl_id", e->c.setl_id);
+    jw_kv_str(w, "scheme", r && r->scheme == DD_SCHEME_DIP ? "DIP" : "DRG");
+    if (c->in_scope) {
+        snprintf(buf, sizeof buf, "%d", c->scope.insutype);
+        jw_kv_str(w, "insutype", buf);
+        dd_time_format_month(c->scope.month, buf, sizeof buf);
+        jw_kv_str(w, "month", buf);
+    } else {
+        jw_kv_str(w, "insutype", NULL);
+        jw_kv_str(w, "month", NULL);
+    }
+    dd_jw_key(w, "settled");
+    dd_jw_bool(w, c->in_scope);
+    dd_jw_key(w, "reversed");
+    dd_jw_bool(w, c->reversed);
+    dd_jw_key(w, "has_list");
+    dd_jw_bool(w, c->has_list);
+    jw_kv_str(w, "pay_method", dd_pay_method_name(c->pay_method));
+    jw_kv_str(w, "group_status",
+              c->grouped_by_scheme ? dd_group_status_name(c->status) : NULL);
+    jw_kv_str(w, "group_reason", c->reason);
+    jw_kv_str(w, "group_code", c->group[0] ? c->group : NULL);
+    dd_jw_key(w, "weight");
+    if (c->grouped)
+        dd_jw_decimal_string(w, c->weight_e4, 4);
+    else
+        dd_jw_null(w);
+    jw_kv_str(w, "category", c->has_points ? dd_category_name(c->category) : NULL);
+    dd_jw_key(w, "points");
+    dd_jw_decimal_string(w, c->points_e4, 4);
+    dd_jw_key(w, "eligible");
+    dd_jw_bool(w, c->eligible);
+    jw_kv_str(w, "pending_reason",
+              (c->in_scope && !c->reversed && !c->eligible) ? dd_pending_reason_name(c->pending)
+                                                            : NULL);
+    jw_kv_str(w, "special_status",
+              c->special != DD_SPECIAL_NONE ? dd_special_status_name(c->special) : NULL);
+    dd_jw_key(w, "paid");
+    dd_jw_bool(w, c->paid);
+    dd_jw_key(w, "paid_points");
+    dd_jw_decimal_string(w, c->paid ? c->paid_points_e4 : 0, 4);
+    if (c->in_scope) {
+        dd_jw_key(w, "medfee");
+        dd_jw_decimal_string(w, c->medfee_fen, 2);
+        dd_jw_key(w, "fund_amount");
+        dd_jw_decimal_string(w, c->fund_fen, 2);
+        dd_jw_key(w, "psn_part");
+        dd_jw_decimal_string(w, c->psn_part_fen, 2);
+    } else {
+        jw_kv_str(w, "medfee", NULL);
+        jw_kv_str(w, "fund_amount", NULL);
+        jw_kv_str(w, "psn_part", NULL);
+    }
+    dd_time_format_iso(ev->event_time_ms, buf, sizeof buf);
+    jw_kv_str(w, "as_of", buf);
+    dd_jw_object_end(w);
+}
+
+static void b64(dd_jw *w, const unsigned char *s, size_t n)
+{
+    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char q[4];
+    dd_jw_append(w, "\"", 1);
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)s[i] << 16;
+        if (i + 1 < n)
+            v |= (uint32_t)s[i + 1] << 8;
+        if (i + 2 < n)
+            v |= s[i + 2];
+        q[0] = t[(v >> 18) & 63];
+        q[1] = t[(v >> 12) & 63];
+        q[2] = i + 1 < n ? t[(v >> 6) & 63] : '=';
+        q[3] = i + 2 < n ? t[v & 63] : '=';
+        dd_jw_append(w, q, 4);
+    }
+    dd_jw_append(w, "\"", 1);
+}
+
+/* One DLQ record (JSON, fields of schemas/dlq.avsc). */
+static int produce_dlq(dd_processor *p, const rd_kafka_message_t *m, const char *reason,
+                       const char *detail, const char *event_id)
+{
+    dd_jw w;
+    dd_jw_init(&w);
+    dd_jw_object_begin(&w);
+    jw_kv_str(&w, "source_topic", m->rkt ? rd_kafka_topic_name(m->rkt) : p->input_topic);
+    dd_jw_key(&w, "partition");
+    dd_jw_int(&w, m->partition);
+    dd_jw_key(&w, "offset");
+    dd_jw_int(&w, m->offset);
+    dd_jw_key(&w, "key");
+    if (m->key)
+        b64(&w, m->key, m->key_len);
+    else
+        dd_jw_null(&w);
+    dd_jw_key(&w, "original");
+    b64(&w, m->payload ? m->payload : (const void *)"", m->payload ? m->len : 0);
+    jw_kv_str(&w, "reason", reason);
+    jw_kv_str(&w, "detail", detail);
+    jw_kv_str(&w, "event_id", event_id && *event_id ? event_id : NULL);
+    rd_kafka_timestamp_type_t tt;
+    int64_t ts = rd_kafka_message_timestamp(m, &tt);
+    dd_jw_key(&w, "source_timestamp");
+    if (tt != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE)
+        dd_jw_int(&w, ts);
+    else
+        dd_jw_null(&w);
+    dd_jw_object_end(&w);
+    int rc = 0;
+    if (w.oom)
+        rc = -1;
+    else {
+        for (;;) {
+            if (rd_kafka_produce(p->t_dlq, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, w.buf,
+                                 w.len, m->key, m->key ? m->key_len : 0, NULL) == 0)
+                break;
+            if (rd_kafka_last_error() != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                plog(p, 0, "DLQ produce failed: %s", rd_kafka_err2str(rd_kafka_last_error()));
+                rc = -1;
+                break;
+            }
+            rd_kafka_poll(p->producer, 50);
+        }
+    }
+    dd_jw_free(&w);
+    return rc;
+}
+
+static void handle_consumer_error(dd_processor *p, rd_kafka_message_t *m)
+{
+    rd_kafka_resp_err_t err = m->err;
+    if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        rd_kafka_message_destroy(m);
+        return;
+    }
+    if (err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
+        err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) {
+        /* Never a silent skip: the committed position is gone. */
+        INC(offset_resets);
+        const char *why = rd_kafka_message_errstr(m);
+        plog(p, 0, "OFFSET RESET on %s [%d] at offset %lld: %s; events may be missing, "
+                   "stopping (an operator must decide how to recover)",
+             m->rkt ? rd_kafka_topic_name(m->rkt) : p->input_topic, (int)m->partition,
+             (long long)m->offset, why);
+        produce_dlq(p, m, "OFFSET_RESET", why, NULL);
+        rd_kafka_flush(p->producer, 10000);
+        snprintf(p->errstr, sizeof p->errstr, "offset reset on partition %d: %s",
+                 (int)m->partition, why);
+        p->fatal = 1;
+        rd_kafka_message_destroy(m);
+        return;
+    }
+    plog(p, err == RD_KAFKA_RESP_ERR__FATAL ? 0 : 1, "kafka: %s", rd_kafka_message_errstr(m));
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        char e[256];
+        rd_kafka_fatal_error(p->consumer, e, sizeof e);
+        snprintf(p->errstr, sizeof p->errstr, "kafka fatal error: %s", e);
+        p->fatal = 1;
+    }
+    rd_kafka_message_destroy(m);
+}
+
+/* ---------------- the batch ---------------- */
+
+static int decode_one(dd_processor *p, int i)
+{
+    rd_kafka_message_t *m = p->msgs[i];
+    bmsg *b = &p->bm[i];
+    dd_event *ev = &p->evs[i];
+    memset(b, 0, sizeof *b);
+    b->m = m;
+    b->id_fetch = -1;
+    b->region = -1;
+    const char *buf = m->payload ? m->payload : "";
+    size_t len = m->payload ? m->len : 0;
+    int rc;
+    if (len > 0 && buf[0] == '{') {
+        rc = dd_event_from_json(ev, p->jdoc, buf, len, &b->err);
+    } else if (len == 0) {
+        dd_event_clear(ev);
+        dd_event_error_set(&b->err, DD_BAD_UNDECODABLE, "empty message");
+        rc = -1;
+    } else {
+        rc = dd_avro_event_decode(p->avro, buf, len, ev, &b->err);
+    }
+    if (rc == 0)
+        rc = dd_event_validate(ev, p->ds, &b->err);
+    if (rc) {
+        b->state = M_BAD;
+        return 0;
+    }
+    const dd_region *r = dd_dataset_region(p->ds, ev->admdvs);
+    if (!r) { /* validate guarantees it; keep the stream going regardless */
+        dd_event_error_set(&b->err, DD_BAD_UNKNOWN_REGION, "unknown admdvs");
+        b->state = M_BAD;
+        return 0;
+    }
+    b->region = r->index;
+    if (m->offset <= w_get(p, b->region, m->partition)) {
+        b->state = M_REDELIVERED;
+        return 0;
+    }
+    dd_event_pseudonymise(ev, p->psn_key);
+    b->state = M_APPLY;
+    return 0;
+}
+
+/* Plan the fetch: event ids (first of each id in the batch) and missing
+ * cases. */
+static int plan_fetch(dd_processor *p)
+{
+    memset(p->idset, 0, p->idset_cap * sizeof *p->idset);
+    char key[256];
+    for (int i = 0; i < p->nb; i++) {
+        bmsg *b = &p->bm[i];
+        if (b->state != M_APPLY)
+            continue;
+        dd_event *ev = &p->evs[i];
+        if (idset_check(p, i) >= 0) {
+            b->state = M_DUP;
+            continue;
+        }
+        if (dd_store_key_events(key, sizeof key, ev->admdvs) < 0)
+            return fail_at(p, __LINE__);
+        b->id_fetch = add_fetch(p, key, ev->event_id);
+        if (b->id_fetch < 0)
+            return fail_at(p, __LINE__);
+        if (dd_event_is_case_event(ev->type)) {
+            int created;
+            centry *e = cache_get(p, ev, b->region, &created);
+            if (!e)
+                return fail_at(p, __LINE__);
+            b->ce = e;
+            if (created) {
+                if (dd_store_key_cases(key, sizeof key, ev->admdvs, ev->fixmedins_code) < 0)
+                    return fail_at(p, __LINE__);
+                e->fetch_idx = add_fetch(p, key, ev->setl_id);
+                if (e->fetch_idx < 0)
+                    return fail_at(p, __LINE__);
+            }
+        }
+    }
+    return 0;
+}
+
+/* Counter deltas of one case change at the scopes of old and new. */
+static int add_contrib(dd_processor *p, const dd_contrib *c, int sign)
+{
+    if (!c->in_scope)
+        return 0;
+    dd_counter_kv kv[DD_CTR__COUNT];
+    int n = dd_contrib_counters_sparse(c, kv);
+    char ym[8], kt[256], kh[256];
+    dd_time_format_month(c->scope.month, ym, sizeof ym);
+    if (dd_store_key_month(kt, sizeof kt, c->scope.admdvs, c->scope.insutype, ym) < 0 ||
+        dd_store_key_hospital(kh, sizeof kh, c->scope.admdvs, c->scope.insutype, ym,
+                              c->scope.fixmedins_code) < 0)
+        return fail_at(p, __LINE__);
+    for (int i = 0; i < n; i++) {
+        const char *f = dd_counter_name(kv[i].id);
+        int64_t d = sign * kv[i].value;
+        if (dd_store_batch_incr(p->sb, kt, f, d) || dd_store_batch_incr(p->sb, kh, f, d))
+            return fail_at(p, __LINE__);
+    }
+    if (sign > 0) {
+        char ks[256];
+        if (dd_store_key_hospitals(ks, sizeof ks, c->scope.admdvs, c->scope.insutype, ym) < 0 ||
+            dd_store_batch_set(p->sb, ks, c->scope.fixmedins_code, "1"))
+            return fail_at(p, __LINE__);
+    }
+    return 0;
+}
+
+/* counters(new) - counters(old): at one scope (the usual case) only the
+ * counters that differ are sent; a case that moved scope is retracted at
+ * the old one and added at the new one. */
+static int add_change(dd_processor *p, const dd_contrib *oc, const dd_contrib *nc)
+{
+    if (!oc->in_scope || !nc->in_scope || !dd_scope_equal(&oc->scope, &nc->scope))
+        return (add_contrib(p, oc, -1) || add_contrib(p, nc, +1)) ? -1 : 0;
+    int64_t a[DD_CTR__COUNT], b[DD_CTR__COUNT];
+    dd_contrib_counters(oc, a);
+    dd_contrib_counters(nc, b);
+    char ym[8], kt[256], kh[256];
+    dd_time_format_month(nc->scope.month, ym, sizeof ym);
+    if (dd_store_key_month(kt, sizeof kt, nc->scope.admdvs, nc->scope.insutype, ym) < 0 ||
+        dd_store_key_hospital(kh, sizeof kh, nc->scope.admdvs, nc->scope.insutype, ym,
+                              nc->scope.fixmedins_code) < 0)
+        return -1;
+    for (int i = 0; i < DD_CTR__COUNT; i++) {
+        if (a[i] == b[i])
+            continue;
+        /* both are counter values of one case: the difference fits */
+        const char *f = dd_counter_name((dd_counter)i);
+        if (dd_store_batch_incr(p->sb, kt, f, b[i] - a[i]) ||
+            dd_store_batch_incr(p->sb, kh, f, b[i] - a[i]))
+            return -1;
+    }
+    return 0;
+}
+
+static int apply_all(dd_processor *p)
+{
+    char key[256];
+    /* load fetched cases */
+    for (int i = 0; i < p->nb; i++) {
+        centry *e = p->bm[i].ce;
+        if (!e || e->loaded)
+            continue;
+        if (e->fetch_idx >= 0 && p->fvals[e->fetch_idx]) {
+            const char *v = p->fvals[e->fetch_idx];
+            /* decode re-initialises the case: pass copies of its identity */
+            char adm[sizeof e->c.admdvs], code[sizeof e->c.fixmedins_code],
+                setl[sizeof e->c.setl_id];
+            memcpy(adm, e->c.admdvs, sizeof adm);
+            memcpy(code, e->c.fixmedins_code, sizeof code);
+            memcpy(setl, e->c.setl_id, sizeof setl);
+            dd_case_free(&e->c);
+            if (dd_case_decode(&e->c, adm, code, setl, v, strlen(v))) {
+                snprintf(p->errstr, sizeof p->errstr,
+                         "malformed case record in Redis (region %s, hospital %s)", e->c.admdvs,
+                         e->c.fixmedins_code);
+                plog(p, 0, "%s", p->errstr);
+                return -2;
+            }
+        }
+        memset(&e->memo, 0, sizeof e->memo);
+        dd_case_contribution(p->ds, &e->c, &e->memo, &e->contrib);
+        e->loaded = 1;
+        e->fetch_idx = -1;
+    }
+    p->n_dirty = 0;
+    for (int i = 0; i < p->nb; i++) {
+        bmsg *b = &p->bm[i];
+        rd_kafka_message_t *m = p->msgs[i];
+        dd_event *ev = &p->evs[i];
+        if (b->state == M_APPLY && b->id_fetch >= 0 && p->fvals[b->id_fetch])
+            b->state = M_DUP;
+        if (b->state != M_APPLY && b->state != M_DUP)
+            continue;
+        const dd_region *r = dd_dataset_region_at(p->ds, b->region);
+        if (dd_store_batch_offset(p->sb, r->admdvs, m->partition, m->offset))
+            return fail_at(p, __LINE__);
+        if (b->state == M_DUP)
+            continue;
+        if (dd_store_key_events(key, sizeof key, ev->admdvs) < 0 ||
+            dd_store_batch_set(p->sb, key, ev->event_id, "1"))
+            return fail_at(p, __LINE__);
+        if (dd_event_is_case_event(ev->type)) {
+            centry *e = b->ce;
+            /* seq: arrival order within the partition (a case's events share one) */
+            int ch = dd_case_apply(&e->c, ev, (uint64_t)m->offset + 1);
+            if (ch < 0)
+                return fail_at(p, __LINE__);
+            if (ch > 0) {
+                dd_contrib nc;
+                dd_case_contribution(p->ds, &e->c, &e->memo, &nc);
+                if (add_change(p, &e->contrib, &nc))
+                    return fail_at(p, __LINE__);
+                e->contrib = nc;
+                if (dirty_add(p, e))
+                    return fail_at(p, __LINE__);
+                if (p->t_results) {
+                    size_t off = p->out.len;
+                    case_result_json(p, ev, e, &nc);
+                    if (p->out.oom || out_add(p, off, i))
+                        return fail_at(p, __LINE__);
+                }
+            }
+        } else if (ev->type == DD_EV_BUDGET) {
+            char f[96];
+            int mn = (ev->has & DD_F_MONTH) ? ev->month : 0;
+            if (dd_store_key_budget(key, sizeof key, ev->admdvs, ev->insutype, ev->year) < 0 ||
+                dd_live_budget_field(f, sizeof f, mn, ev->event_time_ms, m->partition,
+                                     m->offset) < 0 ||
+                dd_store_batch_set_i64(p->sb, key, f, ev->amount_fen))
+                return fail_at(p, __LINE__);
+        }
+    }
+    for (int i = 0; i < p->n_dirty; i++) {
+        centry *e = p->dirty[i];
+        char *rec = NULL;
+        if (dd_case_encode(&e->c, &rec) < 0)
+            return fail_at(p, __LINE__);
+        int bad = dd_store_key_cases(key, sizeof key, e->c.admdvs, e->c.fixmedins_code) < 0 ||
+                  dd_store_batch_set(p->sb, key, e->c.setl_id, rec);
+        free(rec);
+        if (bad)
+            return fail_at(p, __LINE__);
+    }
+    return 0;
+}
+
+static void produce_outputs(dd_processor *p)
+{
+    for (int i = 0; i < p->nb; i++) {
+        bmsg *b = &p->bm[i];
+        if (b->state != M_BAD)
+            continue;
+        /* reason and position only: the detail may quote field values */
+        plog(p, 3, "bad event at partition %d offset %lld: %s -> DLQ",
+             (int)p->msgs[i]->partition, (long long)p->msgs[i]->offset,
+             dd_bad_reason_name(b->err.reason));
+        produce_dlq(p, p->msgs[i], dd_bad_reason_name(b->err.reason), b->err.detail,
+                    p->evs[i].event_id);
+    }
+    for (int k = 0; k < p->n_outs; k++) {
+        const outrec *o = &p->outs[k];
+        const dd_event *ev = &p->evs[o->msg];
+        for (;;) {
+            if (rd_kafka_produce(p->t_results, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
+                                 p->out.buf + o->off, o->len, ev->fixmedins_code,
+                                 strlen(ev->fixmedins_code), NULL) == 0) {
+                INC(case_results);
+                break;
+            }
+            if (rd_kafka_last_error() != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                plog(p, 1, "case-result produce failed: %s",
+                     rd_kafka_err2str(rd_kafka_last_error()));
+                break;
+            }
+            rd_kafka_poll(p->producer, 50);
+        }
+    }
+}
+
+static void commit_kafka(dd_processor *p, int sync)
+{
+    if (!p->n_parts)
+        return;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(p->n_parts);
+    for (int i = 0; i < p->n_parts; i++)
+        rd_kafka_topic_partition_list_add(l, p->input_topic, p->parts[i].partition)->offset =
+            p->parts[i].max_offset + 1;
+    rd_kafka_resp_err_t err = rd_kafka_commit(p->consumer, l, !sync);
+    if (err)
+        plog(p, 1, "kafka offset commit: %s (Redis offsets keep the totals exact)",
+             rd_kafka_err2str(err));
+    else if (sync)
+        INC(kafka_commits);
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+static void seek_back_cooperative(dd_processor *p)
+{
+    if (!p->cooperative || !p->nb)
+        return;
+    /* cooperative: partitions we still own must not skip the abandoned messages */
+    rd_kafka_topic_partition_list_t *a = NULL;
+    if (rd_kafka_assignment(p->consumer, &a) || !a)
+        return;
+    rd_kafka_topic_partition_list_t *s = rd_kafka_topic_partition_list_new(a->cnt);
+    for (int i = 0; i < a->cnt; i++) {
+        int64_t first = -1;
+        for (int k = 0; k < p->nb; k++)
+            if (p->msgs[k]->partition == a->elems[i].partition &&
+                (first < 0 || p->msgs[k]->offset < first))
+                first = p->msgs[k]->offset;
+        if (first >= 0)
+            rd_kafka_topic_partition_list_add(s, a->elems[i].topic, a->elems[i].partition)
+                ->offset = first;
+    }
+    if (s->cnt) {
+        rd_kafka_error_t *e = rd_kafka_seek_partitions(p->consumer, s, 10000);
+        if (e) {
+            plog(p, 0, "seek after an abandoned batch failed: %s", rd_kafka_error_string(e));
+            rd_kafka_error_destroy(e);
+            p->fatal = 1;
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(s);
+    rd_kafka_topic_partition_list_destroy(a);
+}
+
+/* Decode, fetch, apply, commit to Redis, produce, commit to Kafka. */
+static int process_batch(dd_processor *p, int allow_wait, int sync_commit)
+{
+    if (!p->nb)
+        return R_OK;
+    p->in_flight = 1;
+    p->abandon = 0;
+    dd_store_batch_reset(p->sb);
+    p->n_parts = 0;
+    p->n_outs = 0;
+    dd_jw_reset(&p->out);
+    int rc = R_OK, restarts = 0;
+    int64_t t0 = mono_ms(), t_fetch = 0, t_apply = 0, t_commit = 0;
+
+again:
+    check_restart(p);
+    if (p->w_stale) {
+        rc = with_redis(p, allow_wait, op_w_load, NULL, "offset read");
+        if (rc)
+            goto out;
+        check_restart(p);
+        p->w_stale = 0;
+    }
+    for (int i = 0; i < p->nb; i++) {
+        decode_one(p, i);
+        if (parts_note(p, p->msgs[i]->partition, p->msgs[i]->offset))
+            goto oom;
+    }
+    p->errstr[0] = '\0';
+    if (plan_fetch(p))
+        goto oom;
+    t_fetch = mono_ms();
+    rc = with_redis(p, allow_wait, op_fetch, NULL, "fetch");
+    if (rc)
+        goto out;
+    t_apply = mono_ms();
+    check_restart(p);
+    if (p->w_stale) {
+        /* the fetch reached a restarted server (the cache is gone): decide
+         * again on its offsets */
+        fetch_clear(p);
+        p->n_parts = 0;
+        if (restarts++ < 3)
+            goto again;
+        snprintf(p->errstr, sizeof p->errstr, "redis keeps restarting");
+        plog(p, 0, "%s", p->errstr);
+        rc = R_FATAL;
+        goto out;
+    }
+    int ar = apply_all(p);
+    if (ar == -1)
+        goto oom;
+    if (ar == -2) {
+        rc = R_FATAL;
+        goto out;
+    }
+    if (dd_store_batch_err(p->sb)) {
+        snprintf(p->errstr, sizeof p->errstr, "redis batch: %s",
+                 dd_store_batch_errstr(p->sb));
+        plog(p, 0, "%s", p->errstr);
+        rc = R_FATAL;
+        goto out;
+    }
+    dd_store_commit_result cr;
+    t_commit = mono_ms();
+    if (dd_store_batch_regions(p->sb)) {
+        rc = with_redis(p, allow_wait, op_commit, &cr, "commit");
+        if (rc)
+            goto out;
+        INC(batches);
+        atomic_store_explicit(&p->st.last_commit_ms, wall_ms(), memory_order_relaxed);
+    }
+    /* Redis holds the batch: advance W, count, emit, then commit Kafka. */
+    int64_t now = wall_ms(), t_out = mono_ms();
+    for (int i = 0; i < p->nb; i++) {
+        bmsg *b = &p->bm[i];
+        rd_kafka_message_t *m = p->msgs[i];
+        switch (b->state) {
+        case M_BAD:
+            INC(bad);
+            break;
+        case M_REDELIVERED:
+            INC(redelivered);
+            break;
+        case M_DUP:
+            INC(duplicates);
+            break;
+        case M_APPLY: {
+            INC(applied);
+            if (p->evs[i].type == DD_EV_MONTH_CLOSE)
+                INC(month_close);
+            rd_kafka_timestamp_type_t tt;
+            int64_t ts = rd_kafka_message_timestamp(m, &tt);
+            if (tt != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE && ts > 0) {
+                int64_t lat = now - ts;
+                int k = 0;
+                while (k < DD_PROC_LAT_BUCKETS - 1 && lat > LAT_BOUNDS[k])
+                    k++;
+                INC(latency[k]);
+            }
+            break;
+        }
+        default:
+            break;
+        }
+        if ((b->state == M_APPLY || b->state == M_DUP) &&
+            m->offset > w_get(p, b->region, m->partition) &&
+            w_set(p, b->region, m->partition, m->offset))
+            goto oom;
+    }
+    for (int i = 0; i < p->n_dirty; i++)
+        p->dirty[i]->dirty = 0;
+    p->n_dirty = 0;
+    produce_outputs(p);
+    if (rd_kafka_outq_len(p->producer) > 0)
+        rd_kafka_flush(p->producer, 30000);
+    if (rd_kafka_outq_len(p->producer) > 0)
+        plog(p, 1, "outputs not yet acknowledged after 30 s (at-least-once: continuing)");
+    int64_t t_kafka = mono_ms();
+    commit_kafka(p, sync_commit);
+    plog(p, 3,
+         "batch of %d: decode+plan %lld ms, fetch %lld ms (%zu keys), apply %lld ms, "
+         "redis commit %lld ms (%zu fields), outputs %lld ms, kafka commit %lld ms",
+         p->nb, (long long)(t_fetch - t0), (long long)(t_apply - t_fetch), p->n_fetch,
+         (long long)(t_commit - t_apply), (long long)(t_out - t_commit),
+         dd_store_batch_fields(p->sb), (long long)(t_kafka - t_out),
+         (long long)(mono_ms() - t_kafka));
+    if (p->n_cases > p->cache_max)
+        cache_drop(p);
+    atomic_store_explicit(&p->st.cache_cases, p->n_cases, memory_order_relaxed);
+    fetch_clear(p);
+    free_msgs(p);
+    p->in_flight = 0;
+    return R_OK;
+oom:
+    if (!p->errstr[0])
+        snprintf(p->errstr, sizeof p->errstr, "out of memory");
+    plog(p, 0, "%s", p->errstr);
+    rc = R_FATAL;
+out:
+    if (rc == R_STOPPED)
+        plog(p, 1, "stopped while Redis was unreachable: the last %d messages will be "
+                   "redelivered (their offsets were not committed)",
+             p->nb);
+    /* Nothing of this batch is known to be in Redis: forget derived state
+     * (the cache may hold applied-but-uncommitted changes); redelivery and
+     * the Redis offsets make the next attempt exact. */
+    for (int i = 0; i < p->n_dirty; i++)
+        p->dirty[i]->dirty = 0;
+    p->n_dirty = 0;
+    cache_drop(p);
+    p->w_stale = 1;
+    fetch_clear(p);
+    seek_back_cooperative(p);
+    free_msgs(p);
+    p->in_flight = 0;
+    return rc;
+}
+
+/* ---------------- rebalance ---------------- */
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    dd_processor *p = opaque;
+    INC(rebalances);
+    p->cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        /* Start where the group committed; a partition the group never
+         * committed starts at the beginning (Redis offsets skip what is
+         * already counted). auto.offset.reset=error makes any other reset loud. */
+        rd_kafka_topic_partition_list_t *c = rd_kafka_topic_partition_list_copy(parts);
+        rd_kafka_resp_err_t ce = rd_kafka_committed(rk, c, 10000);
+        if (ce)
+            plog(p, 1, "cannot read committed offsets (%s): starting assigned partitions at "
+                       "the beginning",
+                 rd_kafka_err2str(ce));
+        for (int i = 0; i < parts->cnt; i++) {
+            int64_t off = (!ce && !c->elems[i].err) ? c->elems[i].offset : -1;
+            parts->elems[i].offset = off >= 0 ? off : RD_KAFKA_OFFSET_BEGINNING;
+            plog(p, 2, "assigned %s [%d] from offset %lld%s", parts->elems[i].topic,
+                 (int)parts->elems[i].partition, (long long)(off >= 0 ? off : 0),
+                 off >= 0 ? "" : " (beginning: nothing committed)");
+        }
+        rd_kafka_topic_partition_list_destroy(c);
+        cache_drop(p);
+        p->w_stale = 1;
+        if (p->cooperative) {
+            rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, parts);
+            if (e) {
+                plog(p, 0, "incremental assign: %s", rd_kafka_error_string(e));
+                rd_kafka_error_destroy(e);
+                p->fatal = 1;
+            }
+        } else {
+            rd_kafka_resp_err_t e = rd_kafka_assign(rk, parts);
+            if (e) {
+                plog(p, 0, "assign: %s", rd_kafka_err2str(e));
+                p->fatal = 1;
+            }
+        }
+        return;
+    }
+    /* revoke (or lost) */
+    int lost = rd_kafka_assignment_lost(rk);
+    plog(p, 2, "partitions %s: %d", lost ? "lost" : "revoked", parts->cnt);
+    if (p->in_flight) {
+        p->abandon = 1; /* the waiting batch is dropped: the new owner redoes it */
+    } else if (p->nb) {
+        if (lost) {
+            p->w_stale = 1;
+            free_msgs(p);
+        } else {
+            int rc = process_batch(p, 0, 1);
+            if (rc == R_FATAL)
+                p->fatal = 1;
+        }
+    }
+    /* Messages held back while waiting for Redis: of revoked partitions, drop. */
+    int k = 0;
+    for (int i = 0; i < p->n_carry; i++) {
+        int revoked = 0;
+        for (int j = 0; j < parts->cnt; j++)
+            revoked |= parts->elems[j].partition == p->carry[i]->partition;
+        if (revoked)
+            rd_kafka_message_destroy(p->carry[i]);
+        else
+            p->carry[k++] = p->carry[i];
+    }
+    p->n_carry = k;
+    cache_drop(p);
+    p->w_stale = 1;
+    if (p->cooperative) {
+        rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
+        if (e) {
+            plog(p, 1, "incremental unassign: %s", rd_kafka_error_string(e));
+            rd_kafka_error_destroy(e);
+        }
+    } else {
+        rd_kafka_assign(rk, NULL);
+    }
+}
+
+static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                      rd_kafka_topic_partition_list_t *offsets, void *opaque)
+{
+    (void)rk;
+    (void)offsets;
+    dd_processor *p = opaque;
+    if (!err)
+        INC(kafka_commits);
+    else if (err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+        plog(p, 1, "kafka offset commit: %s (Redis offsets keep the totals exact)",
+             rd_kafka_err2str(err));
+}
+
+/* ---------------- run ---------------- */
+
+static void log_stats(dd_processor *p)
+{
+    dd_processor_stats s;
+    dd_processor_get_stats(p, &s);
+    plog(p, 2,
+         "stats consumed=%llu applied=%llu duplicates=%llu redelivered=%llu bad=%llu "
+         "batches=%llu redis_retries=%llu offset_resets=%llu cache=%llu p50_ms=%lld "
+         "p99_ms=%lld",
+         (unsigned long long)s.consumed, (unsigned long long)s.applied,
+         (unsigned long long)s.duplicates, (unsigned long long)s.redelivered,
+         (unsigned long long)s.bad, (unsigned long long)s.batches,
+         (unsigned long long)s.redis_retries, (unsigned long long)s.offset_resets,
+         (unsigned long long)s.cache_cases, (long long)dd_processor_stats_p50_ms(&s),
+         (long long)dd_processor_stats_p99_ms(&s));
+}
+
+static int ensure_cap(dd_processor *p, int need)
+{
+    if (need <= p->cap)
+        return 0;
+    int nc = p->cap * 2 > need ? p->cap * 2 : need;
+    rd_kafka_message_t **m = realloc(p->msgs, (size_t)nc * sizeof *m);
+    if (!m)
+        return -1;
+    p->msgs = m;
+    bmsg *b = realloc(p->bm, (size_t)nc * sizeof *b);
+    if (!b)
+        return -1;
+    p->bm = b;
+    dd_event *e = realloc(p->evs, (size_t)nc * sizeof *e);
+    if (!e)
+        return -1;
+    p->evs = e;
+    size_t ic = p->idset_cap;
+    while (ic < (size_t)nc * 2)
+        ic *= 2;
+    if (ic != p->idset_cap) {
+        int *s = realloc(p->idset, ic * sizeof *s);
+        if (!s)
+            return -1;
+        p->idset = s;
+        p->idset_cap = ic;
+    }
+    p->cap = nc;
+    return 0;
+}
+
+int dd_processor_run(dd_processor *p, const volatile sig_atomic_t *stop)
+{
+    p->stop = stop;
+    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(sub, p->input_topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t err = rd_kafka_subscribe(p->consumer, sub);
+    rd_kafka_topic_partition_list_destroy(sub);
+    if (err) {
+        snprintf(p->errstr, sizeof p->errstr, "subscribe %s: %s", p->input_topic,
+                 rd_kafka_err2str(err));
+        plog(p, 0, "%s", p->errstr);
+        return -1;
+    }
+    plog(p, 2, "consuming %s as group %s (batch %d events / %d ms)", p->input_topic,
+         dd_config_get(p->cfg, "group.id"), p->max_events, p->max_ms);
+    if (dd_store_ping(p->store))
+        plog(p, 1, "redis not reachable yet (%s): will retry", dd_store_errstr(p->store));
+    p->last_stats_ms = mono_ms();
+    int rc = 0;
+    while (!*stop && !p->fatal) {
+        /* held-back messages first: they precede anything polled now */
+        if (p->n_carry) {
+            if (ensure_cap(p, p->nb + p->n_carry)) {
+                snprintf(p->errstr, sizeof p->errstr, "out of memory");
+                rc = -1;
+                break;
+            }
+            for (int i = 0; i < p->n_carry; i++)
+                p->msgs[p->nb++] = p->carry[i];
+            p->n_carry = 0;
+        }
+        int64_t start = p->nb ? mono_ms() : 0;
+        while (p->nb < p->max_events && !*stop && !p->fatal) {
+            int timeout = 100;
+            if (p->nb) {
+                int64_t left = start + p->max_ms - mono_ms();
+                if (left <= 0)
+                    break;
+                timeout = (int)left;
+            }
+            rd_kafka_message_t *m = rd_kafka_consumer_poll(p->consumer, timeout);
+            if (!m) {
+                if (!p->nb)
+                    break; /* idle: let the outer loop log stats / see stop */
+                continue;
+            }
+            if (m->err) {
+                handle_consumer_error(p, m);
+                continue;
+            }
+            INC(consumed);
+            if (ensure_cap(p, p->nb + 1)) {
+                rd_kafka_message_destroy(m);
+                snprintf(p->errstr, sizeof p->errstr, "out of memory");
+                p->fatal = 1;
+                break;
+            }
+            if (!p->nb)
+                start = mono_ms();
+            p->msgs[p->nb++] = m;
+        }
+        if (p->nb) {
+            int r = process_batch(p, 1, *stop || p->fatal);
+            if (r == R_FATAL) {
+                rc = -1;
+                break;
+            }
+        }
+        if (p->stats_interval_s && mono_ms() - p->last_stats_ms >= p->stats_interval_s * 1000) {
+            p->last_stats_ms = mono_ms();
+            log_stats(p);
+        }
+    }
+    if (p->fatal)
+        rc = -1;
+    plog(p, 2, "stopping: leaving the group");
+    free_msgs(p);
+    for (int i = 0; i < p->n_carry; i++)
+        rd_kafka_message_destroy(p->carry[i]);
+    p->n_carry = 0;
+    rd_kafka_consumer_close(p->consumer);
+    rd_kafka_flush(p->producer, 10000);
+    log_stats(p);
+    return rc;
+}
+
+void dd_processor_destroy(dd_processor *p)
+{
+    if (!p)
+        return;
+    if (p->consumer) {
+        free_msgs(p);
+        for (int i = 0; i < p->n_carry; i++)
+            rd_kafka_message_destroy(p->carry[i]);
+        p->n_carry = 0;
+        rd_kafka_destroy(p->consumer);
+    }
+    if (p->t_results)
+        rd_kafka_topic_destroy(p->t_results);
+    if (p->t_dlq)
+        rd_kafka_topic_destroy(p->t_dlq);
+    if (p->producer) {
+        rd_kafka_flush(p->producer, 5000);
+        rd_kafka_destroy(p->producer);
+    }
+    cache_drop(p);
+    free(p->buckets);
+    if (p->w)
+        for (int r = 0; r < p->n_regions; r++)
+            free(p->w[r]);
+    free(p->w);
+    free(p->w_n);
+    fetch_clear(p);
+    free(p->fkeys);
+    free(p->ffields);
+    free(p->fvals);
+    free(p->msgs);
+    free(p->bm);
+    free(p->evs);
+    free(p->carry);
+    free(p->dirty);
+    free(p->idset);
+    free(p->parts);
+    free(p->outs);
+    dd_jw_free(&p->out);
+    dd_store_batch_destroy(p->sb);
+    dd_store_destroy(p->store);
+    if (p->avro)
+        dd_avro_event_codec_destroy(p->avro);
+    if (p->jdoc)
+        dd_json_doc_destroy(p->jdoc);
+    free(p);
+}

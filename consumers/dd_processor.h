@@ -1,0 +1,112 @@
+/*
+ * dd_processor — the streaming processor behind `drgdip run`: Kafka in,
+ * exact totals in Redis, case results and DLQ out.
+ *
+ * Loop: poll the input topic (consumer group, enable.auto.commit=false,
+ * auto.offset.reset=error) into a batch of up to batch.max_events messages
+ * or batch.max_ms. Per message: decode (first byte '{' JSON, else Avro
+ * single-object), validate against the dataset (bad -> DLQ with reason,
+ * detail and source topic/partition/offset), skip it when its offset is <=
+ * the offset stored in Redis for (region, partition) ("redelivered"), dedup
+ * by event_id against Redis (dd:{R}:ev; first VALID event wins, as
+ * dd_ledger), pseudonymise psn_no, apply it to the case (cache in memory,
+ * misses fetched from Redis once per batch, pipelined) and sum the counter
+ * deltas counters(new) - counters(old) per totals key. Then ONE dd_store
+ * commit (one atomic script per region, with the (region, partition)
+ * offsets), then case results are produced and flushed, then the Kafka
+ * offsets are committed (asynchronously; synchronously on stop and revoke).
+ * A crash anywhere therefore re-delivers only
+ * events whose effects Redis either fully holds (skipped by offset) or does
+ * not hold at all.
+ *
+ * Redis down: the assigned partitions are paused (poll keeps being called so
+ * the member stays in the group), the commit is retried with back-off
+ * (redis.retry_max_ms cap), Kafka offsets are never committed past what
+ * Redis holds. A server restart (dd_store stats.server_restarts) or a new
+ * assignment re-reads stored offsets and drops the case cache. On revoke
+ * the current batch is finished and committed first.
+ *
+ * An offset reset (RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET, offset out of
+ * range) is LOUD: an ERROR log line, stats.offset_resets, a DLQ note with
+ * reason OFFSET_RESET, and run() returns -1 (fatal: never a silent skip; an
+ * operator decides how to recover). A partition the group never committed
+ * starts at the beginning (the Redis offsets skip what is counted).
+ *
+ * Budgets: one append-only field per BUDGET event in dd:{R}:b:<insutype>:<YYYY>
+ * (see dd_live.h); the reader takes the greatest (event_time, partition,
+ * offset) — arrival order in a stream is (partition, offset). MONTH_CLOSE
+ * is accepted and counted, nothing else (month close is a later issue).
+ *
+ * Case results go to output.case_results as JSON (fields of
+ * schemas/case-result.avsc, a subset); DLQ messages to output.dlq as JSON
+ * with the fields of schemas/dlq.avsc (key and original base64-encoded).
+ * Both are produced after the Redis commit and flushed before the Kafka
+ * offsets are committed: at-least-once with deterministic ids.
+ *
+ * Threads: run() on one thread; get_stats() may be called from any other
+ * thread at any time (atomics). Logs go to stderr, one line per notable
+ * event ("drgdip run: LEVEL ..."; per-batch timings at debug), no personal data, filtered by log.level.
+ */
+#ifndef DD_PROCESSOR_H
+#define DD_PROCESSOR_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dd_config.h"
+#include "dd_refdata.h"
+
+/* Latency histogram: bucket i counts commits whose latency (ms from the
+ * Kafka message timestamp to the Redis commit that applied it) is
+ * <= dd_processor_latency_bound_ms(i) (the last bucket is unbounded). */
+#define DD_PROC_LAT_BUCKETS 32
+
+typedef struct {
+    uint64_t consumed;       /* messages read from the input topic */
+    uint64_t applied;        /* events applied to Redis (valid, new) */
+    uint64_t duplicates;     /* dropped: event_id seen before */
+    uint64_t redelivered;    /* skipped: offset <= the one stored in Redis */
+    uint64_t bad;            /* sent to the DLQ */
+    uint64_t month_close;    /* MONTH_CLOSE events accepted (counted only) */
+    uint64_t batches;        /* Redis commits of non-empty batches */
+    uint64_t redis_retries;  /* failed commit/fetch attempts retried */
+    uint64_t offset_resets;  /* Kafka offset resets detected (loud) */
+    uint64_t case_results;   /* case-result messages produced */
+    uint64_t rebalances;     /* assignments + revocations */
+    uint64_t kafka_commits;  /* successful Kafka offset commits */
+    uint64_t cache_cases;    /* cases in the in-memory cache now */
+    int64_t last_commit_ms;  /* wall time (ms since epoch) of the last Redis commit, 0 none */
+    uint64_t latency[DD_PROC_LAT_BUCKETS];
+} dd_processor_stats;
+
+typedef struct dd_processor dd_processor;
+
+/* Build the Kafka consumer + producer and the Redis store from cfg
+ * (cfg and ds are borrowed: they must outlive the processor). Fails fast
+ * on a bad Kafka property; Redis is connected lazily (it may be down at
+ * start). NULL with errstr on failure. */
+dd_processor *dd_processor_new(const dd_config *cfg, const dd_dataset *ds, char *errstr,
+                               size_t errlen);
+
+/* Consume until *stop becomes non-zero (signal handler / other thread),
+ * then finish the batch, commit it (Redis, then Kafka) and close the
+ * consumer (leave the group). 0 ok, -1 fatal (logged; errstr of the object
+ * via dd_processor_errstr). Call at most once. */
+int dd_processor_run(dd_processor *p, const volatile sig_atomic_t *stop);
+
+/* Copy of the counters; thread-safe. */
+void dd_processor_get_stats(const dd_processor *p, dd_processor_stats *out);
+const char *dd_processor_errstr(const dd_processor *p);
+
+/* Histogram helpers. */
+int64_t dd_processor_latency_bound_ms(int bucket); /* INT64_MAX for the last */
+/* q-quantile (0 < q <= 1) in ms: the upper bound of the bucket holding it
+ * (the last bounded value for the overflow bucket); -1 when empty. */
+int64_t dd_processor_stats_latency_ms(const dd_processor_stats *s, double q);
+int64_t dd_processor_stats_p50_ms(const dd_processor_stats *s);
+int64_t dd_processor_stats_p99_ms(const dd_processor_stats *s);
+
+void dd_processor_destroy(dd_processor *p);
+
+#endif
