@@ -219,31 +219,33 @@ int dd_scope_equal(const dd_scope *a, const dd_scope *b);
 /* Grouping outcome, cached by the caller between contributions (grouping
  * depends only on the list, the cost and the dataset). */
 typedef struct {
-    int valid;
+    /* Fields ordered by size and narrowed (one per case in the ledger):
+     * 120 bytes instead of 168. */
     const dd_dataset *ds;
-    uint32_t list_gen;
-    int64_t medfee_fen;       /* DIP only: nearest ref_cost tie break */
-    dd_group_status status;   /* DIP: SUCCESS or FAIL */
     const char *reason;       /* static string */
-    unsigned warnings;        /* DRG warning bits */
-    char code[16];            /* DRG or DIP code; "" when none */
-    int severity;             /* DRG 1/3/5/9, else 0 */
-    int has_weight;           /* grouped and the weight is known */
+    int64_t medfee_fen;       /* DIP only: nearest ref_cost tie break */
     int64_t weight_e4;
     int64_t dip_ref_cost_fen; /* DIP */
-    int dip_basic;            /* DIP BASIC group */
+    uint32_t list_gen;
+    unsigned warnings;        /* DRG warning bits */
+    char code[16];            /* DRG or DIP code; "" when none */
+    int8_t valid;
+    uint8_t status;           /* dd_group_status; DIP: SUCCESS or FAIL */
+    int8_t severity;          /* DRG 1/3/5/9, else 0 */
+    int8_t has_weight;        /* grouped and the weight is known */
+    int8_t dip_basic;         /* DIP BASIC group */
     /* points memo: category and points of the last contribution, keyed by
      * the state versions they depend on (a QC or RECONCILED event then
      * skips the exact rational arithmetic). Same result as without it. */
-    int pts_valid;
+    int8_t pts_valid;
+    uint8_t pts_pay_method;   /* dd_pay_method */
+    uint8_t pts_cat;          /* dd_category */
+    int8_t pts_rc;
+    uint32_t pts_list_gen;
     const dd_dataset *pts_ds;
     uint64_t pts_setl_seq, pts_special_seq;
-    uint32_t pts_list_gen;
     int64_t pts_medfee_fen;
-    dd_pay_method pts_pay_method;
-    dd_category pts_cat;
     int64_t pts_e4;
-    int pts_rc;
 } dd_group_memo;
 
 typedef struct {

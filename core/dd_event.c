@@ -2,6 +2,9 @@
  * dd_event — see dd_event.h. The JSON decoder walks the object's members
  * once and dispatches on the member name; fields that do not belong to the
  * event's type are ignored (forward compatibility), null means absent.
+ * Plain texts (the usual producer output) take a one-pass path without a
+ * tree (fp_decode); everything else, and every error, goes through the
+ * reference tree decoder, so reasons and details never differ (test 0037).
  */
 #include "dd_event.h"
 
@@ -255,48 +258,139 @@ typedef struct {
 #define OFF(f) offsetof(dd_event, f)
 #define CAP(f) sizeof(((dd_event *)0)->f)
 
+enum {
+    FI_EVENT_ID,
+    FI_EVENT_TIME,
+    FI_ADMDVS,
+    FI_FIXMEDINS_CODE,
+    FI_SETL_ID,
+    FI_MDTRT_ID,
+    FI_PSN_NO,
+    FI_INSUTYPE,
+    FI_INSUPLC_ADMDVS,
+    FI_BEGNDATE,
+    FI_ENDDATE,
+    FI_SETL_TIME,
+    FI_MEDFEE_SUMAMT,
+    FI_FUND_PAY_SUMAMT,
+    FI_PSN_PART_AMT,
+    FI_ACCT_PAY,
+    FI_PAY_METHOD,
+    FI_BED_DAY_GROUP,
+    FI_GEND,
+    FI_AGE,
+    FI_AGE_DAYS,
+    FI_NWB_BIR_WT,
+    FI_IPT_DAYS,
+    FI_DSCG_WAY,
+    FI_MAIN_DX,
+    FI_OTHER_DX,
+    FI_PROCEDURES,
+    FI_PASSED,
+    FI_ERRORS,
+    FI_STATUS,
+    FI_POINTS,
+    FI_PAY_AS_FFS,
+    FI_YEAR,
+    FI_MONTH,
+    FI_AMOUNT,
+    FI_CLOSE_MONTH,
+    FI__COUNT
+};
+
 static const field_def fields[] = {
-    {"event_id", 8, K_STR, T_ALL, DD_F_EVENT_ID, OFF(event_id), CAP(event_id)},
-    {"event_time", 10, K_TIME, T_ALL, DD_F_EVENT_TIME, OFF(event_time_ms), 0},
-    {"admdvs", 6, K_STR, T_ALL, DD_F_ADMDVS, OFF(admdvs), CAP(admdvs)},
-    {"fixmedins_code", 14, K_STR, T_ALL, DD_F_FIXMEDINS, OFF(fixmedins_code), CAP(fixmedins_code)},
-    {"setl_id", 7, K_STR, T_CASE, DD_F_SETL_ID, OFF(setl_id), CAP(setl_id)},
-    {"mdtrt_id", 8, K_STR, T(DD_EV_SETTLEMENT), DD_F_MDTRT_ID, OFF(mdtrt_id), CAP(mdtrt_id)},
-    {"psn_no", 6, K_STR, T(DD_EV_SETTLEMENT), DD_F_PSN_NO, OFF(psn_no), CAP(psn_no)},
-    {"insutype", 8, K_INSUTYPE, T(DD_EV_SETTLEMENT) | T(DD_EV_BUDGET) | T(DD_EV_MONTH_CLOSE),
-     DD_F_INSUTYPE, OFF(insutype), 0},
-    {"insuplc_admdvs", 14, K_STR, T(DD_EV_SETTLEMENT), DD_F_INSUPLC, OFF(insuplc_admdvs),
-     CAP(insuplc_admdvs)},
-    {"begndate", 8, K_DATE, T(DD_EV_SETTLEMENT), DD_F_BEGNDATE, OFF(begndate), 0},
-    {"enddate", 7, K_DATE, T(DD_EV_SETTLEMENT), DD_F_ENDDATE, OFF(enddate), 0},
-    {"setl_time", 9, K_TIME, T(DD_EV_SETTLEMENT), DD_F_SETL_TIME, OFF(setl_time_ms), 0},
-    {"medfee_sumamt", 13, K_AMOUNT, T(DD_EV_SETTLEMENT), DD_F_MEDFEE, OFF(medfee_fen), 0},
-    {"fund_pay_sumamt", 15, K_AMOUNT, T(DD_EV_SETTLEMENT), DD_F_FUND, OFF(fund_fen), 0},
-    {"psn_part_amt", 12, K_AMOUNT, T(DD_EV_SETTLEMENT), DD_F_PSN_PART, OFF(psn_part_fen), 0},
-    {"acct_pay", 8, K_AMOUNT, T(DD_EV_SETTLEMENT), DD_F_ACCT_PAY, OFF(acct_pay_fen), 0},
-    {"pay_method", 10, K_PAYMETHOD, T(DD_EV_SETTLEMENT), DD_F_PAY_METHOD, OFF(pay_method), 0},
-    {"bed_day_group", 13, K_STR, T(DD_EV_SETTLEMENT), DD_F_BED_DAY_GROUP, OFF(bed_day_group),
-     CAP(bed_day_group)},
-    {"gend", 4, K_DIGIT, T(DD_EV_SETTLEMENT_LIST), DD_F_GEND, OFF(gend), 0},
-    {"age", 3, K_INT, T(DD_EV_SETTLEMENT_LIST), DD_F_AGE, OFF(age), 0},
-    {"age_days", 8, K_INT, T(DD_EV_SETTLEMENT_LIST), DD_F_AGE_DAYS, OFF(age_days), 0},
-    {"nwb_bir_wt", 10, K_INT, T(DD_EV_SETTLEMENT_LIST), DD_F_NWB_BIR_WT, OFF(nwb_bir_wt), 0},
-    {"ipt_days", 8, K_INT, T(DD_EV_SETTLEMENT_LIST), DD_F_IPT_DAYS, OFF(ipt_days), 0},
-    {"dscg_way", 8, K_INT, T(DD_EV_SETTLEMENT_LIST), DD_F_DSCG_WAY, OFF(dscg_way), 0},
-    {"main_dx", 7, K_STR, T(DD_EV_SETTLEMENT_LIST), DD_F_MAIN_DX, OFF(main_dx), CAP(main_dx)},
-    {"other_dx", 8, K_DXLIST, T(DD_EV_SETTLEMENT_LIST), DD_F_OTHER_DX, 0, 0},
-    {"procedures", 10, K_PROCLIST, T(DD_EV_SETTLEMENT_LIST), DD_F_PROCEDURES, 0, 0},
-    {"passed", 6, K_BOOL, T(DD_EV_QC_RESULT), DD_F_PASSED, OFF(passed), 0},
-    {"errors", 6, K_ERRLIST, T(DD_EV_QC_RESULT), DD_F_ERRORS, 0, 0},
-    {"status", 6, K_STATUS, T(DD_EV_SPECIAL_CASE), DD_F_STATUS, OFF(status), 0},
-    {"points", 6, K_POINTS, T(DD_EV_SPECIAL_CASE), DD_F_POINTS, OFF(points_e4), 0},
-    {"pay_as_ffs", 10, K_BOOL, T(DD_EV_SPECIAL_CASE), DD_F_PAY_AS_FFS, OFF(pay_as_ffs), 0},
-    {"year", 4, K_INT, T(DD_EV_BUDGET), DD_F_YEAR, OFF(year), 0},
-    {"month", 5, K_INT, T(DD_EV_BUDGET), DD_F_MONTH, OFF(month), 0},
-    {"amount", 6, K_AMOUNT, T(DD_EV_BUDGET), DD_F_AMOUNT, OFF(amount_fen), 0},
-    {"month", 5, K_MONTHSTR, T(DD_EV_MONTH_CLOSE), DD_F_CLOSE_MONTH, OFF(close_month), 0},
+    [FI_EVENT_ID] = {"event_id", 8, K_STR, T_ALL, DD_F_EVENT_ID, OFF(event_id), CAP(event_id)},
+    [FI_EVENT_TIME] = {"event_time", 10, K_TIME, T_ALL, DD_F_EVENT_TIME, OFF(event_time_ms), 0},
+    [FI_ADMDVS] = {"admdvs", 6, K_STR, T_ALL, DD_F_ADMDVS, OFF(admdvs), CAP(admdvs)},
+    [FI_FIXMEDINS_CODE] = {"fixmedins_code", 14, K_STR, T_ALL,
+     DD_F_FIXMEDINS, OFF(fixmedins_code), CAP(fixmedins_code)},
+    [FI_SETL_ID] = {"setl_id", 7, K_STR, T_CASE, DD_F_SETL_ID, OFF(setl_id), CAP(setl_id)},
+    [FI_MDTRT_ID] = {"mdtrt_id", 8, K_STR, T(DD_EV_SETTLEMENT),
+     DD_F_MDTRT_ID, OFF(mdtrt_id), CAP(mdtrt_id)},
+    [FI_PSN_NO] = {"psn_no", 6, K_STR, T(DD_EV_SETTLEMENT), DD_F_PSN_NO, OFF(psn_no), CAP(psn_no)},
+    [FI_INSUTYPE] = {"insutype", 8, K_INSUTYPE,
+     T(DD_EV_SETTLEMENT) | T(DD_EV_BUDGET) | T(DD_EV_MONTH_CLOSE), DD_F_INSUTYPE, OFF(insutype), 0},
+    [FI_INSUPLC_ADMDVS] = {"insuplc_admdvs", 14, K_STR, T(DD_EV_SETTLEMENT),
+     DD_F_INSUPLC, OFF(insuplc_admdvs), CAP(insuplc_admdvs)},
+    [FI_BEGNDATE] = {"begndate", 8, K_DATE, T(DD_EV_SETTLEMENT), DD_F_BEGNDATE, OFF(begndate), 0},
+    [FI_ENDDATE] = {"enddate", 7, K_DATE, T(DD_EV_SETTLEMENT), DD_F_ENDDATE, OFF(enddate), 0},
+    [FI_SETL_TIME] = {"setl_time", 9, K_TIME, T(DD_EV_SETTLEMENT),
+     DD_F_SETL_TIME, OFF(setl_time_ms), 0},
+    [FI_MEDFEE_SUMAMT] = {"medfee_sumamt", 13, K_AMOUNT, T(DD_EV_SETTLEMENT),
+     DD_F_MEDFEE, OFF(medfee_fen), 0},
+    [FI_FUND_PAY_SUMAMT] = {"fund_pay_sumamt", 15, K_AMOUNT, T(DD_EV_SETTLEMENT),
+     DD_F_FUND, OFF(fund_fen), 0},
+    [FI_PSN_PART_AMT] = {"psn_part_amt", 12, K_AMOUNT, T(DD_EV_SETTLEMENT),
+     DD_F_PSN_PART, OFF(psn_part_fen), 0},
+    [FI_ACCT_PAY] = {"acct_pay", 8, K_AMOUNT, T(DD_EV_SETTLEMENT),
+     DD_F_ACCT_PAY, OFF(acct_pay_fen), 0},
+    [FI_PAY_METHOD] = {"pay_method", 10, K_PAYMETHOD, T(DD_EV_SETTLEMENT),
+     DD_F_PAY_METHOD, OFF(pay_method), 0},
+    [FI_BED_DAY_GROUP] = {"bed_day_group", 13, K_STR, T(DD_EV_SETTLEMENT),
+     DD_F_BED_DAY_GROUP, OFF(bed_day_group), CAP(bed_day_group)},
+    [FI_GEND] = {"gend", 4, K_DIGIT, T(DD_EV_SETTLEMENT_LIST), DD_F_GEND, OFF(gend), 0},
+    [FI_AGE] = {"age", 3, K_INT, T(DD_EV_SETTLEMENT_LIST), DD_F_AGE, OFF(age), 0},
+    [FI_AGE_DAYS] = {"age_days", 8, K_INT, T(DD_EV_SETTLEMENT_LIST),
+     DD_F_AGE_DAYS, OFF(age_days), 0},
+    [FI_NWB_BIR_WT] = {"nwb_bir_wt", 10, K_INT, T(DD_EV_SETTLEMENT_LIST),
+     DD_F_NWB_BIR_WT, OFF(nwb_bir_wt), 0},
+    [FI_IPT_DAYS] = {"ipt_days", 8, K_INT, T(DD_EV_SETTLEMENT_LIST),
+     DD_F_IPT_DAYS, OFF(ipt_days), 0},
+    [FI_DSCG_WAY] = {"dscg_way", 8, K_INT, T(DD_EV_SETTLEMENT_LIST),
+     DD_F_DSCG_WAY, OFF(dscg_way), 0},
+    [FI_MAIN_DX] = {"main_dx", 7, K_STR, T(DD_EV_SETTLEMENT_LIST),
+     DD_F_MAIN_DX, OFF(main_dx), CAP(main_dx)},
+    [FI_OTHER_DX] = {"other_dx", 8, K_DXLIST, T(DD_EV_SETTLEMENT_LIST), DD_F_OTHER_DX, 0, 0},
+    [FI_PROCEDURES] = {"procedures", 10, K_PROCLIST, T(DD_EV_SETTLEMENT_LIST),
+     DD_F_PROCEDURES, 0, 0},
+    [FI_PASSED] = {"passed", 6, K_BOOL, T(DD_EV_QC_RESULT), DD_F_PASSED, OFF(passed), 0},
+    [FI_ERRORS] = {"errors", 6, K_ERRLIST, T(DD_EV_QC_RESULT), DD_F_ERRORS, 0, 0},
+    [FI_STATUS] = {"status", 6, K_STATUS, T(DD_EV_SPECIAL_CASE), DD_F_STATUS, OFF(status), 0},
+    [FI_POINTS] = {"points", 6, K_POINTS, T(DD_EV_SPECIAL_CASE), DD_F_POINTS, OFF(points_e4), 0},
+    [FI_PAY_AS_FFS] = {"pay_as_ffs", 10, K_BOOL, T(DD_EV_SPECIAL_CASE),
+     DD_F_PAY_AS_FFS, OFF(pay_as_ffs), 0},
+    [FI_YEAR] = {"year", 4, K_INT, T(DD_EV_BUDGET), DD_F_YEAR, OFF(year), 0},
+    [FI_MONTH] = {"month", 5, K_INT, T(DD_EV_BUDGET), DD_F_MONTH, OFF(month), 0},
+    [FI_AMOUNT] = {"amount", 6, K_AMOUNT, T(DD_EV_BUDGET), DD_F_AMOUNT, OFF(amount_fen), 0},
+    [FI_CLOSE_MONTH] = {"month", 5, K_MONTHSTR, T(DD_EV_MONTH_CLOSE),
+     DD_F_CLOSE_MONTH, OFF(close_month), 0},
 };
 #define N_FIELDS (sizeof fields / sizeof fields[0])
+_Static_assert(N_FIELDS == FI__COUNT, "fields[] and its index enum disagree");
+
+/* Candidates by member-name length (field index + 1, 0 ends a row). */
+#define FIELD_NAME_MAX 15
+static const uint8_t fields_by_len[FIELD_NAME_MAX + 1][10] = {
+    [3] = {FI_AGE + 1},
+    [4] = {FI_GEND + 1, FI_YEAR + 1},
+    [5] = {FI_MONTH + 1, FI_CLOSE_MONTH + 1},
+    [6] = {FI_ADMDVS + 1, FI_PSN_NO + 1, FI_PASSED + 1, FI_ERRORS + 1, FI_STATUS + 1,
+           FI_POINTS + 1, FI_AMOUNT + 1},
+    [7] = {FI_SETL_ID + 1, FI_ENDDATE + 1, FI_MAIN_DX + 1},
+    [8] = {FI_EVENT_ID + 1, FI_MDTRT_ID + 1, FI_INSUTYPE + 1, FI_BEGNDATE + 1, FI_ACCT_PAY + 1,
+           FI_AGE_DAYS + 1, FI_IPT_DAYS + 1, FI_DSCG_WAY + 1, FI_OTHER_DX + 1},
+    [9] = {FI_SETL_TIME + 1},
+    [10] = {FI_EVENT_TIME + 1, FI_PAY_METHOD + 1, FI_NWB_BIR_WT + 1, FI_PROCEDURES + 1,
+           FI_PAY_AS_FFS + 1},
+    [12] = {FI_PSN_PART_AMT + 1},
+    [13] = {FI_MEDFEE_SUMAMT + 1, FI_BED_DAY_GROUP + 1},
+    [14] = {FI_FIXMEDINS_CODE + 1, FI_INSUPLC_ADMDVS + 1},
+    [15] = {FI_FUND_PAY_SUMAMT + 1},
+};
+
+/* The field named key[0..n) that the event type `tbit` reads, or NULL. */
+static inline const field_def *field_find(const char *key, size_t n, unsigned tbit)
+{
+    if (n > FIELD_NAME_MAX)
+        return NULL;
+    for (const uint8_t *c = fields_by_len[n]; *c; c++) {
+        const field_def *fd = &fields[*c - 1];
+        if ((fd->types & tbit) && fd->name[0] == key[0] && fd->name[n - 1] == key[n - 1] &&
+            !memcmp(fd->name, key, n))
+            return fd;
+    }
+    return NULL;
+}
 
 static const char *jtype_name(dd_json_type t)
 {
@@ -477,8 +571,10 @@ static int decode_field(dd_event *ev, const field_def *fd, const dd_json_value *
     return -1;
 }
 
-int dd_event_from_json(dd_event *ev, dd_json_doc *doc, const char *text, size_t len,
-                       dd_event_error *err)
+/* The reference decoder: a full tree (dd_json_parse), then the members in
+ * document order. Every error is reported from here. */
+static int from_json_tree(dd_event *ev, dd_json_doc *doc, const char *text, size_t len,
+                          dd_event_error *err)
 {
     dd_event_clear(ev);
     const dd_json_value *root = dd_json_parse(doc, text, len);
@@ -508,20 +604,240 @@ int dd_event_from_json(dd_event *ev, dd_json_doc *doc, const char *text, size_t 
     for (const dd_json_value *m = dd_json_first(root); m; m = dd_json_next(m, root)) {
         if (m->type == DD_JSON_NULL)
             continue; /* null = absent */
-        for (size_t i = 0; i < N_FIELDS; i++) {
-            const field_def *fd = &fields[i];
-            if (fd->name_len != m->key_len || !(fd->types & tbit) ||
-                memcmp(fd->name, m->key, m->key_len))
-                continue;
-            if (ev->has & fd->bit)
-                break; /* duplicate member: the first wins, as in dd_json_get */
-            if (decode_field(ev, fd, m, err))
-                return -1;
-            ev->has |= fd->bit;
-            break;
-        }
+        const field_def *fd = field_find(m->key, m->key_len, tbit);
+        if (!fd || (ev->has & fd->bit))
+            continue; /* unknown, or a duplicate member: the first wins, as in dd_json_get */
+        if (decode_field(ev, fd, m, err))
+            return -1;
+        ev->has |= fd->bit;
     }
     return 0;
+}
+
+/* ---- fast path ----
+ * One scan over the text without a tree, for the common shape: a flat
+ * object whose member names and string values are "plain" (no escapes),
+ * values scalars or arrays of plain strings. It only ever SUCCEEDS with the
+ * result the reference decoder would give; anything else — any error, an
+ * escape, a nested object, more than FP_MAX_MEMBERS members — returns 1 and
+ * the reference decoder runs (so error reasons and details, and the partly
+ * decoded event of a bad text, are exactly the reference ones). */
+
+#define FP_MAX_MEMBERS 96
+
+typedef struct {
+    const char *key;
+    const char *s; /* string contents, number text, or the array from '[' */
+    uint32_t key_len, len;
+    dd_json_type type;
+} fp_member;
+
+static inline size_t fp_ws(const char *t, size_t p, size_t n)
+{
+    if (p < n && (unsigned char)t[p] > ' ')
+        return p; /* compact JSON: no whitespace at all */
+    while (p < n && (t[p] == ' ' || t[p] == '\n' || t[p] == '\r' || t[p] == '\t'))
+        p++;
+    return p;
+}
+
+/* Decodes one member for the event type `tbit`, exactly as the reference
+ * loop does: 0 ok, 1 = fall back. */
+static int fp_member_decode(dd_event *ev, const fp_member *m, unsigned tbit, dd_event_error *err)
+{
+    if (m->type == DD_JSON_NULL)
+        return 0; /* null = absent */
+    const field_def *fd = field_find(m->key, m->key_len, tbit);
+    if (!fd || (ev->has & fd->bit))
+        return 0; /* unknown, or a duplicate: the first wins */
+    if (fd->kind == K_STR) {
+        /* plain strings hold no NUL: dd_event_set_string's checks reduce to the length */
+        if (m->type != DD_JSON_STRING || m->len >= fd->cap)
+            return 1;
+        char *dst = (char *)ev + fd->off;
+        memcpy(dst, m->s, m->len);
+        dst[m->len] = '\0';
+    } else if (fd->kind == K_DXLIST || fd->kind == K_PROCLIST || fd->kind == K_ERRLIST) {
+        if (m->type != DD_JSON_ARRAY)
+            return 1;
+        /* validated by the scan: '[' ws ("..." ws (, ws)?)* ']' with plain strings */
+        const char *a = m->s, *ae = m->s + m->len;
+        size_t q = fp_ws(a, 1, m->len);
+        while (a + q < ae && a[q] == '"') {
+            const char *s0 = a + q + 1, *s1 = memchr(s0, '"', (size_t)(ae - s0));
+            size_t sl = (size_t)(s1 - s0);
+            int rc = fd->kind == K_DXLIST     ? dd_event_add_other_dx(ev, s0, sl, err)
+                     : fd->kind == K_PROCLIST ? dd_event_add_procedure(ev, s0, sl, err)
+                                              : dd_event_add_error(ev, s0, sl, err);
+            if (rc)
+                return 1;
+            q = fp_ws(a, (size_t)(s1 - a) + 1, m->len);
+            if (a[q] == ',')
+                q = fp_ws(a, q + 1, m->len);
+        }
+    } else {
+        /* scalars: the reference conversion (decode_field reads only type,
+         * str and len). Times, dates, amounts, digits, points and months
+         * are parsed within len, straight from the text; integers of JSON
+         * numbers, status and pay_method need a NUL-terminated copy. */
+        char buf[64];
+        dd_json_value v = {.type = m->type, .str = m->s, .len = m->len};
+        if (m->type == DD_JSON_ARRAY)
+            return 1;
+        if (m->type != DD_JSON_STRING && m->type != DD_JSON_NUMBER) {
+            v.str = ""; /* true / false */
+        } else if ((m->type == DD_JSON_NUMBER && (fd->kind == K_INT || fd->kind == K_INSUTYPE)) ||
+                   fd->kind == K_STATUS || fd->kind == K_PAYMETHOD) {
+            if (m->len >= sizeof buf)
+                return 1;
+            memcpy(buf, m->s, m->len);
+            buf[m->len] = '\0';
+            v.str = buf;
+        }
+        if (decode_field(ev, fd, &v, err))
+            return 1;
+    }
+    ev->has |= fd->bit;
+    return 0;
+}
+
+/* 0 ok; 1 = not handled here (fall back). Members are decoded as they are
+ * scanned once the type is known; those before "type" wait in mem[] and
+ * are decoded, in document order, when it arrives. A syntax error after
+ * decoded members still falls back (the reference clears the event). */
+static int fp_decode(dd_event *ev, const char *t, size_t n, dd_event_error *err)
+{
+    fp_member mem[FP_MAX_MEMBERS];
+    int nm = 0;
+    unsigned tbit = 0;
+    if (n > (size_t)1 << 30)
+        return 1;
+    size_t p = fp_ws(t, 0, n);
+    if (p >= n || t[p] != '{')
+        return 1;
+    p = fp_ws(t, p + 1, n);
+    if (p < n && t[p] == '}')
+        return 1; /* no type */
+    for (;;) {
+        if (p >= n || t[p] != '"')
+            return 1;
+        size_t e = dd_json_plain_string_end(t, p, n);
+        if (!e)
+            return 1;
+        fp_member cur;
+        cur.key = t + p + 1;
+        cur.key_len = (uint32_t)(e - p - 2);
+        p = fp_ws(t, e, n);
+        if (p >= n || t[p] != ':')
+            return 1;
+        p = fp_ws(t, p + 1, n);
+        if (p >= n)
+            return 1;
+        char c = t[p];
+        if (c == '"') {
+            e = dd_json_plain_string_end(t, p, n);
+            if (!e)
+                return 1;
+            cur.type = DD_JSON_STRING;
+            cur.s = t + p + 1;
+            cur.len = (uint32_t)(e - p - 2);
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            e = dd_json_number_end(t, p, n);
+            if (!e)
+                return 1;
+            cur.type = DD_JSON_NUMBER;
+            cur.s = t + p;
+            cur.len = (uint32_t)(e - p);
+        } else if (c == '[') {
+            /* arrays of plain strings only */
+            e = fp_ws(t, p + 1, n);
+            if (e < n && t[e] != ']') {
+                for (;;) {
+                    if (e >= n || t[e] != '"')
+                        return 1;
+                    e = dd_json_plain_string_end(t, e, n);
+                    if (!e)
+                        return 1;
+                    e = fp_ws(t, e, n);
+                    if (e < n && t[e] == ',') {
+                        e = fp_ws(t, e + 1, n);
+                        continue;
+                    }
+                    break;
+                }
+            }
+            if (e >= n || t[e] != ']')
+                return 1;
+            e++;
+            cur.type = DD_JSON_ARRAY;
+            cur.s = t + p;
+            cur.len = (uint32_t)(e - p);
+        } else if (c == 't' && n - p >= 4 && !memcmp(t + p, "true", 4)) {
+            cur.type = DD_JSON_TRUE;
+            cur.s = NULL;
+            cur.len = 0;
+            e = p + 4;
+        } else if (c == 'f' && n - p >= 5 && !memcmp(t + p, "false", 5)) {
+            cur.type = DD_JSON_FALSE;
+            cur.s = NULL;
+            cur.len = 0;
+            e = p + 5;
+        } else if (c == 'n' && n - p >= 4 && !memcmp(t + p, "null", 4)) {
+            cur.type = DD_JSON_NULL;
+            cur.s = NULL;
+            cur.len = 0;
+            e = p + 4;
+        } else {
+            return 1; /* an object, or a syntax error */
+        }
+        if (tbit) {
+            if (fp_member_decode(ev, &cur, tbit, err))
+                return 1;
+        } else if (cur.key_len == 4 && !memcmp(cur.key, "type", 4)) {
+            /* the first "type" member decides, as dd_json_get does */
+            if (cur.type != DD_JSON_STRING)
+                return 1;
+            ev->type = dd_event_type_parse(cur.s, cur.len);
+            if (ev->type == DD_EV_NONE)
+                return 1;
+            tbit = T(ev->type);
+            for (int i = 0; i < nm; i++)
+                if (fp_member_decode(ev, &mem[i], tbit, err))
+                    return 1;
+        } else {
+            if (nm == FP_MAX_MEMBERS)
+                return 1;
+            mem[nm++] = cur;
+        }
+        p = fp_ws(t, e, n);
+        if (p < n && t[p] == ',') {
+            p = fp_ws(t, p + 1, n);
+            continue;
+        }
+        if (p < n && t[p] == '}') {
+            p++;
+            break;
+        }
+        return 1;
+    }
+    if (fp_ws(t, p, n) != n || !tbit)
+        return 1;
+    return 0;
+}
+
+int dd_event_from_json(dd_event *ev, dd_json_doc *doc, const char *text, size_t len,
+                       dd_event_error *err)
+{
+    dd_event_clear(ev);
+    if (!fp_decode(ev, text, len, err))
+        return 0;
+    return from_json_tree(ev, doc, text, len, err);
+}
+
+int dd_event_from_json_reference(dd_event *ev, dd_json_doc *doc, const char *text, size_t len,
+                                 dd_event_error *err)
+{
+    return from_json_tree(ev, doc, text, len, err);
 }
 
 /* ---- validation ---- */
@@ -552,6 +868,8 @@ static int need(const dd_event *ev, uint64_t bits, dd_event_error *err)
         {DD_F_STATUS, "status"},           {DD_F_YEAR, "year"},
         {DD_F_AMOUNT, "amount"},           {DD_F_CLOSE_MONTH, "month"},
     };
+    if ((ev->has & bits) == bits)
+        return 0; /* the usual case: skip the scan for the first missing one */
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if ((bits & names[i].bit) && !(ev->has & names[i].bit)) {
             dd_event_error_set(err, DD_BAD_MISSING_FIELD, "%s: missing", names[i].name);
@@ -577,6 +895,14 @@ static int amount_ok(int64_t v, int64_t max, const char *name, dd_event_error *e
 
 int dd_event_validate(const dd_event *ev, const dd_dataset *ds, dd_event_error *err)
 {
+    return dd_event_validate_hosp(ev, ds, err, NULL);
+}
+
+int dd_event_validate_hosp(const dd_event *ev, const dd_dataset *ds, dd_event_error *err,
+                           const dd_hospital **hosp)
+{
+    if (hosp)
+        *hosp = NULL;
     if (ev->type <= DD_EV_NONE || ev->type >= DD_EV__COUNT) {
         dd_event_error_set(err, DD_BAD_UNKNOWN_TYPE, "type: unknown");
         return -1;
@@ -616,6 +942,8 @@ int dd_event_validate(const dd_event *ev, const dd_dataset *ds, dd_event_error *
             dd_event_error_set(err, DD_BAD_FIELD, "setl_id: empty");
             return -1;
         }
+        if (hosp)
+            *hosp = h;
     }
     switch (ev->type) {
     case DD_EV_SETTLEMENT:

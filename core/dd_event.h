@@ -218,8 +218,19 @@ void dd_event_clear(dd_event *ev);
 int dd_event_from_json(dd_event *ev, dd_json_doc *doc, const char *text, size_t len,
                        dd_event_error *err);
 
+/* The same decoding through a full dd_json tree, without the one-pass fast
+ * path dd_event_from_json() takes for plain texts (the fast path falls back
+ * to this for anything unusual and for every error). Same result, slower;
+ * for tests that compare the two. */
+int dd_event_from_json_reference(dd_event *ev, dd_json_doc *doc, const char *text, size_t len,
+                                 dd_event_error *err);
+
 /* SPEC §2 / §11 rules against the dataset. 0 ok, -1 bad with err filled. */
 int dd_event_validate(const dd_event *ev, const dd_dataset *ds, dd_event_error *err);
+/* The same; when valid, *hosp is the case event's hospital (NULL for
+ * other types), saving the caller a second look-up. */
+int dd_event_validate_hosp(const dd_event *ev, const dd_dataset *ds, dd_event_error *err,
+                           const dd_hospital **hosp);
 
 /* Replace psn_no by 16 lowercase hex digits of SipHash-2-4(key, psn_no)
  * and set DD_F_PSN_PSEUDO (idempotent). */

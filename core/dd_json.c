@@ -11,6 +11,10 @@
 
 #include "dd_num.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 struct dd_json_doc {
     dd_json_value *nodes;
     uint32_t n_nodes, cap_nodes;
@@ -274,6 +278,95 @@ static int json_string(dd_json_doc *d, const char **out, uint32_t *out_len)
     d->sbuf_len += (size_t)(o - start) + 1;
     d->pos = p;
     return 0;
+}
+
+size_t dd_json_plain_string_end(const char *text, size_t pos, size_t len)
+{
+    const unsigned char *t = (const unsigned char *)text;
+    size_t p = pos + 1;
+    for (;;) {
+#if defined(__SSE2__)
+        /* 16 bytes at a time: '"', '\\', and (signed) < 0x20, which is
+         * a control byte or any byte >= 0x80 */
+        while (p + 16 <= len) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(t + p));
+            __m128i sp = _mm_or_si128(
+                _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+                             _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+            unsigned m = (unsigned)_mm_movemask_epi8(sp);
+            if (m) {
+                p += (size_t)__builtin_ctz(m);
+                goto special;
+            }
+            p += 16;
+        }
+#endif
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        /* the lowest flagged byte of json_special8 is exact: jump to it */
+        while (p + 8 <= len) {
+            uint64_t x;
+            memcpy(&x, t + p, 8);
+            uint64_t m = json_special8(x);
+            if (m) {
+                p += (size_t)__builtin_ctzll(m) >> 3;
+                goto special;
+            }
+            p += 8;
+        }
+#endif
+        while (p < len && t[p] >= 0x20 && t[p] < 0x80 && t[p] != '"' && t[p] != '\\')
+            p++;
+        if (p >= len)
+            return 0;
+#if defined(__SSE2__) || (defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+    special:;
+#endif
+        unsigned c = t[p];
+        if (c == '"')
+            return p + 1;
+        if (c < 0x20 || c == '\\')
+            return 0;
+        if (c >= 0x80) {
+            size_t k = utf8_seq(t + p, len - p);
+            if (!k)
+                return 0;
+            p += k;
+        } else {
+            p++; /* not reached: every other byte is plain */
+        }
+    }
+}
+
+size_t dd_json_number_end(const char *t, size_t p, size_t n)
+{
+    if (p < n && t[p] == '-')
+        p++;
+    if (p >= n || t[p] < '0' || t[p] > '9')
+        return 0;
+    if (t[p] == '0') {
+        p++;
+    } else {
+        while (p < n && t[p] >= '0' && t[p] <= '9')
+            p++;
+    }
+    if (p < n && t[p] == '.') {
+        p++;
+        if (p >= n || t[p] < '0' || t[p] > '9')
+            return 0;
+        while (p < n && t[p] >= '0' && t[p] <= '9')
+            p++;
+    }
+    if (p < n && (t[p] == 'e' || t[p] == 'E')) {
+        p++;
+        if (p < n && (t[p] == '+' || t[p] == '-'))
+            p++;
+        if (p >= n || t[p] < '0' || t[p] > '9')
+            return 0;
+        while (p < n && t[p] >= '0' && t[p] <= '9')
+            p++;
+    }
+    return p;
 }
 
 static int json_number(dd_json_doc *d, int64_t idx)

@@ -68,6 +68,17 @@ const dd_json_value *dd_json_next(const dd_json_value *v, const dd_json_value *c
  * ("-12", "0"); -1 when it is not one or does not fit int64. */
 int dd_json_int(const dd_json_value *v, int64_t *out);
 
+/* Fast scanning for decoders that read JSON without building a tree.
+ * dd_json_plain_string_end: `text[pos]` is an opening quote; returns the
+ * offset just past the closing quote when the string is "plain" — no
+ * escape, no control byte, valid UTF-8 (exactly what dd_json_parse would
+ * accept and decode to the same bytes) — else 0 (not plain or malformed:
+ * the caller falls back to dd_json_parse, which reports the error).
+ * dd_json_number_end: `text[pos]` starts a number; offset past it, or 0
+ * when it is not an RFC 8259 number. */
+size_t dd_json_plain_string_end(const char *text, size_t pos, size_t len);
+size_t dd_json_number_end(const char *text, size_t pos, size_t len);
+
 /* ---- writer ---- */
 
 typedef struct {
