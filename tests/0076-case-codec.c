@@ -137,6 +137,7 @@ Test(case_codec, escaping_and_edges)
     char *s2 = NULL;
     dd_case_encode(&d, &s2);
     cr_assert_str_eq(s, s2);
+    dd_case_free(&d); /* decode re-initialises d: free the decoded codes first */
 
     /* malformed: wrong version, truncated, extra field, bad number, bad escape */
     cr_assert_eq(dd_case_decode(&d, "220100", "H", "S", "v2|0", 4), -1);
