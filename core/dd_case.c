@@ -278,7 +278,7 @@ static void group_case(const dd_dataset *ds, const dd_region *r, const dd_case *
         dd_dip_input in;
         dd_dip_result res;
         fill_dip_input(c, &in, dx, pr);
-        dd_dip_group(r->dip, &in, &res);
+        dd_dip_group_ex(r->dip, &in, &res, 0); /* no path text: hot path */
         m->reason = res.reason ? res.reason : "";
         if (res.group) {
             m->status = DD_GROUP_SUCCESS;

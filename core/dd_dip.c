@@ -5,10 +5,13 @@
  * library's life); each group's procedure terms and their alternatives are
  * slices of flat arrays over one string pool. Two sorted indexes serve the
  * prefix lookups: CORE/BASIC by (main_dx, dip_code) and COMPREHENSIVE by
- * (main_dx, class, dip_code). Grouping walks the principal diagnosis's
- * prefixes from the longest down, binary-searching each, so it costs
+ * (main_dx, class, dip_code); index keys are main_dx packed into two
+ * big-endian words, so the searches compare integers, not strings. Grouping
+ * walks the principal diagnosis's prefixes from the longest down (only the
+ * lengths some main_dx has), binary-searching each, so it costs
  * O(len(main_dx) × log n) plus the candidates it inspects, and allocates
- * nothing.
+ * nothing. The explanation text (path) is formatted only on request
+ * (dd_dip_group, or dd_dip_group_ex with DD_DIP_WANT_PATH).
  */
 #include "dd_dip.h"
 
@@ -304,7 +307,15 @@ typedef struct {
     int line; /* in the CSV, for error messages */
 } group_aux;
 
+/* The index key: main_dx zero-padded to 16 bytes as two big-endian words,
+ * so that comparing (k0, k1, length) orders like memcmp-then-length and the
+ * binary search needs no memcmp call. main_dx is at most 15 characters. */
 typedef struct {
+    uint64_t k0, k1;
+} mdx_key;
+
+typedef struct {
+    mdx_key k;
     const dd_dip_entry *g;
     uint32_t gi;
     uint32_t mdx_len;
@@ -325,17 +336,48 @@ struct dd_dip_library {
     index_entry *comp; /* COMPREHENSIVE, by main_dx, class, code */
     int n_comp;
     size_t max_mdx_cb, max_mdx_comp;
+    /* bit L set when some entry's main_dx has L characters (L < 64): the
+     * grouper skips prefix lengths no entry can match */
+    uint64_t lens_cb, lens_comp;
     int64_t lowest_score;
     int n_kind[3];
     const dd_dip_classes *classes;
 };
 
+/* Length bit for the lens_* masks; lengths >= 64 (never: main_dx is at most
+ * 15 characters) map to bit 63, which the grouper treats as "may match". */
+static uint64_t len_bit(size_t len)
+{
+    return (uint64_t)1 << (len < 63 ? len : 63);
+}
+
+static uint64_t load_be64(const unsigned char *p)
+{
+    /* written out so that compilers turn it into one load + bswap */
+    return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 |
+           (uint64_t)p[3] << 32 | (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
+           (uint64_t)p[6] << 8 | (uint64_t)p[7];
+}
+
+/* Key of s[0..n) (n <= 16; longer is cut, which the callers never need). */
+static mdx_key mdx_key_of(const char *s, size_t n)
+{
+    unsigned char b[16] = {0};
+    memcpy(b, s, n < 16 ? n : 16);
+    mdx_key k = {load_be64(b), load_be64(b + 8)};
+    return k;
+}
+
 static int index_cmp(const void *a, const void *b)
 {
     const index_entry *x = a, *y = b;
-    int r = strcmp(x->g->main_dx, y->g->main_dx);
-    if (r)
-        return r;
+    /* main_dx: the key order is strcmp's (no NUL inside a main_dx) */
+    if (x->k.k0 != y->k.k0)
+        return x->k.k0 < y->k.k0 ? -1 : 1;
+    if (x->k.k1 != y->k.k1)
+        return x->k.k1 < y->k.k1 ? -1 : 1;
+    if (x->mdx_len != y->mdx_len)
+        return x->mdx_len < y->mdx_len ? -1 : 1;
     if (x->g->comp_class != y->g->comp_class)
         return x->g->comp_class < y->g->comp_class ? -1 : 1;
     return strcmp(x->g->code, y->g->code);
@@ -631,15 +673,18 @@ dd_dip_library *dd_dip_library_new(const char *csv, size_t len, const dd_dip_cla
     }
     for (int i = 0; i < lib->n; i++) {
         const dd_dip_entry *g = &lib->groups[i];
-        index_entry e = {g, (uint32_t)i, lib->aux[i].mdx_len};
+        index_entry e = {mdx_key_of(g->main_dx, lib->aux[i].mdx_len), g, (uint32_t)i,
+                         lib->aux[i].mdx_len};
         if (g->kind == DD_DIP_COMPREHENSIVE) {
             lib->comp[lib->n_comp++] = e;
             if (e.mdx_len > lib->max_mdx_comp)
                 lib->max_mdx_comp = e.mdx_len;
+            lib->lens_comp |= len_bit(e.mdx_len);
         } else {
             lib->cb[lib->n_cb++] = e;
             if (e.mdx_len > lib->max_mdx_cb)
                 lib->max_mdx_cb = e.mdx_len;
+            lib->lens_cb |= len_bit(e.mdx_len);
         }
         lib->n_kind[g->kind]++;
         if (!i || g->score_e4 < lib->lowest_score)
@@ -691,29 +736,32 @@ const dd_dip_entry *dd_dip_library_find(const dd_dip_library *lib, const char *c
 
 /* ---------------------------------------------------------------- grouping */
 
-/* Compare a NUL-terminated main_dx of length sl with key[0..kl). */
-static int key_cmp(const char *s, size_t sl, const char *key, size_t kl)
+/* Index entry v below key (q, kl)? Same order as memcmp over the shorter
+ * length, then the shorter first. */
+static int entry_below(const index_entry *v, mdx_key q, size_t kl)
 {
-    int r = memcmp(s, key, sl < kl ? sl : kl);
-    if (r)
-        return r;
-    return sl < kl ? -1 : sl > kl;
+    if (v->k.k0 != q.k0)
+        return v->k.k0 < q.k0;
+    if (v->k.k1 != q.k1)
+        return v->k.k1 < q.k1;
+    return v->mdx_len < kl;
 }
 
-/* [*lo, *hi) of the index entries whose main_dx equals key[0..kl). */
+/* [*lo, *hi) of the index entries whose main_dx equals key[0..kl), kl <= 16. */
 static void index_range(const index_entry *v, int n, const char *key, size_t kl, int *lo,
                         int *hi)
 {
+    mdx_key q = mdx_key_of(key, kl);
     int a = 0, b = n;
     while (a < b) {
         int m = a + (b - a) / 2;
-        if (key_cmp(v[m].g->main_dx, v[m].mdx_len, key, kl) < 0)
+        if (entry_below(&v[m], q, kl))
             a = m + 1;
         else
             b = m;
     }
     int e = a;
-    while (e < n && v[e].mdx_len == kl && !memcmp(v[e].g->main_dx, key, kl))
+    while (e < n && v[e].mdx_len == kl && v[e].k.k0 == q.k0 && v[e].k.k1 == q.k1)
         e++;
     *lo = a;
     *hi = e;
@@ -761,7 +809,18 @@ dd_dip_class dd_dip_case_class(const dd_dip_classes *classes, const char *const 
 
 void dd_dip_group(const dd_dip_library *lib, const dd_dip_input *in, dd_dip_result *out)
 {
-    memset(out, 0, sizeof *out);
+    dd_dip_group_ex(lib, in, out, DD_DIP_WANT_PATH);
+}
+
+void dd_dip_group_ex(const dd_dip_library *lib, const dd_dip_input *in, dd_dip_result *out,
+                     unsigned flags)
+{
+    const int want_path = (flags & DD_DIP_WANT_PATH) != 0;
+    if (want_path)
+        memset(out, 0, sizeof *out);
+    else
+        out->path[0] = '\0';
+    out->group = NULL;
     out->reason = "NO_DIP_GROUP";
     const char *const *procs = in ? in->procedures : NULL;
     int np = in && procs && in->n_procedures > 0 ? in->n_procedures : 0;
@@ -769,11 +828,13 @@ void dd_dip_group(const dd_dip_library *lib, const dd_dip_input *in, dd_dip_resu
     const char *mdx = in ? in->main_dx : NULL;
     if (!mdx || !*mdx) {
         out->reason = "NO_MAIN_DX";
-        snprintf(out->path, sizeof out->path, "no principal diagnosis");
+        if (want_path)
+            snprintf(out->path, sizeof out->path, "no principal diagnosis");
         return;
     }
     if (!lib) {
-        snprintf(out->path, sizeof out->path, "no library");
+        if (want_path)
+            snprintf(out->path, sizeof out->path, "no library");
         return;
     }
     size_t mlen = strlen(mdx);
@@ -781,6 +842,8 @@ void dd_dip_group(const dd_dip_library *lib, const dd_dip_input *in, dd_dip_resu
     /* CORE / BASIC: longest main_dx with a candidate whose terms are all present */
     size_t L = mlen < lib->max_mdx_cb ? mlen : lib->max_mdx_cb;
     for (; L > 0; L--) {
+        if (!(lib->lens_cb & len_bit(L)))
+            continue;
         int lo, hi;
         index_range(lib->cb, lib->n_cb, mdx, L, &lo, &hi);
         const dd_dip_entry *best = NULL;
@@ -806,10 +869,11 @@ void dd_dip_group(const dd_dip_library *lib, const dd_dip_input *in, dd_dip_resu
         if (best) {
             out->group = best;
             out->reason = "OK";
-            snprintf(out->path, sizeof out->path,
-                     "%s %s: main_dx %s, %u procedure term%s, %d candidate%s", best->code,
-                     dd_dip_kind_name(best->kind), best->main_dx, (unsigned)best_terms,
-                     best_terms == 1 ? "" : "s", n_cand, n_cand == 1 ? "" : "s");
+            if (want_path)
+                snprintf(out->path, sizeof out->path,
+                         "%s %s: main_dx %s, %u procedure term%s, %d candidate%s", best->code,
+                         dd_dip_kind_name(best->kind), best->main_dx, (unsigned)best_terms,
+                         best_terms == 1 ? "" : "s", n_cand, n_cand == 1 ? "" : "s");
             return;
         }
     }
@@ -817,6 +881,8 @@ void dd_dip_group(const dd_dip_library *lib, const dd_dip_input *in, dd_dip_resu
     /* COMPREHENSIVE: longest main_dx whose class is exactly the case's */
     L = mlen < lib->max_mdx_comp ? mlen : lib->max_mdx_comp;
     for (; L > 0; L--) {
+        if (!(lib->lens_comp & len_bit(L)))
+            continue;
         int lo, hi;
         index_range(lib->comp, lib->n_comp, mdx, L, &lo, &hi);
         for (int i = lo; i < hi; i++) {
@@ -825,13 +891,15 @@ void dd_dip_group(const dd_dip_library *lib, const dd_dip_input *in, dd_dip_resu
                 continue;
             out->group = g;
             out->reason = "OK";
-            snprintf(out->path, sizeof out->path,
-                     "%s COMPREHENSIVE: no core group, main_dx %s, class %s", g->code,
-                     g->main_dx, dd_dip_class_name(out->case_class));
+            if (want_path)
+                snprintf(out->path, sizeof out->path,
+                         "%s COMPREHENSIVE: no core group, main_dx %s, class %s", g->code,
+                         g->main_dx, dd_dip_class_name(out->case_class));
             return;
         }
     }
-    snprintf(out->path, sizeof out->path,
-             "no core group and no comprehensive group for %s with class %s", mdx,
-             dd_dip_class_name(out->case_class));
+    if (want_path)
+        snprintf(out->path, sizeof out->path,
+                 "no core group and no comprehensive group for %s with class %s", mdx,
+                 dd_dip_class_name(out->case_class));
 }

@@ -96,7 +96,18 @@ typedef struct {
 } dd_dip_result;
 
 /* Group one case. Allocates nothing; the library is only read, so threads
- * may share it. */
+ * may share it. Fills every field, path included (same as
+ * dd_dip_group_ex(lib, in, out, DD_DIP_WANT_PATH)). */
 void dd_dip_group(const dd_dip_library *lib, const dd_dip_input *in, dd_dip_result *out);
+
+/* Flags for dd_dip_group_ex. */
+#define DD_DIP_WANT_PATH 1u /* format out->path (explain); costs an snprintf */
+
+/* dd_dip_group with the explanation text only on request: without
+ * DD_DIP_WANT_PATH, out->path is the empty string and no text is formatted
+ * (the hot path: ledger / processor). group, reason and case_class are the
+ * same as dd_dip_group's for any flags. */
+void dd_dip_group_ex(const dd_dip_library *lib, const dd_dip_input *in, dd_dip_result *out,
+                     unsigned flags);
 
 #endif

@@ -64,6 +64,26 @@ static void teardown(void)
 
 TestSuite(dip, .init = setup, .fini = teardown);
 
+/* dd_dip_group_ex must agree with dd_dip_group (already run into *full):
+ * without DD_DIP_WANT_PATH the same group, reason and class and an empty
+ * path; with it, the very same result. */
+static void check_ex(const dd_dip_library *l, const dd_dip_input *in, const dd_dip_result *full)
+{
+    dd_dip_result r;
+    memset(&r, 'x', sizeof r); /* stale text must not survive */
+    dd_dip_group_ex(l, in, &r, 0);
+    cr_assert_eq(r.group, full->group);
+    cr_assert_str_eq(r.reason, full->reason);
+    cr_assert_eq(r.case_class, full->case_class);
+    cr_assert_str_eq(r.path, "");
+    memset(&r, 'x', sizeof r);
+    dd_dip_group_ex(l, in, &r, DD_DIP_WANT_PATH);
+    cr_assert_eq(r.group, full->group);
+    cr_assert_str_eq(r.reason, full->reason);
+    cr_assert_eq(r.case_class, full->case_class);
+    cr_assert_str_eq(r.path, full->path);
+}
+
 /* Group one case; returns the group code or "-" when ungroupable. */
 static const char *grp(const dd_dip_library *l, const char *mdx, int64_t fee, int np, ...)
 {
@@ -76,6 +96,7 @@ static const char *grp(const dd_dip_library *l, const char *mdx, int64_t fee, in
     va_end(ap);
     dd_dip_input in = {mdx, procs, np, fee};
     dd_dip_group(l, &in, &r);
+    check_ex(l, &in, &r);
     if (!r.group) {
         cr_assert_str_neq(r.reason, "OK");
         return "-";
@@ -228,20 +249,30 @@ Test(dip, ungroupable_and_result_fields)
     cr_assert_null(r.group);
     cr_assert_str_eq(r.reason, "NO_DIP_GROUP");
     cr_assert_eq(r.case_class, DD_DIP_CLASS_SURGERY);
+    cr_assert(strstr(r.path, "E11.900") != NULL, "%s", r.path);
+    check_ex(lib, &in, &r);
 
     dd_dip_input none = {"", NULL, 0, 100};
     dd_dip_group(lib, &none, &r);
     cr_assert_null(r.group);
     cr_assert_str_eq(r.reason, "NO_MAIN_DX");
+    check_ex(lib, &none, &r);
     none.main_dx = NULL;
     dd_dip_group(lib, &none, &r);
     cr_assert_str_eq(r.reason, "NO_MAIN_DX");
+    check_ex(lib, &none, &r);
+    dd_dip_input nolib = {"K81.100", NULL, 0, 100};
+    dd_dip_group(NULL, &nolib, &r);
+    cr_assert_null(r.group);
+    cr_assert_str_eq(r.path, "no library");
+    check_ex(NULL, &nolib, &r);
 
     dd_dip_input ok = {"K81.100", procs, 1, 100};
     dd_dip_group(lib, &ok, &r);
     cr_assert_str_eq(r.group->code, "Z4");
     cr_assert_eq(r.case_class, DD_DIP_CLASS_SURGERY);
     cr_assert(strstr(r.path, "Z4") != NULL, "%s", r.path);
+    check_ex(lib, &ok, &r);
 }
 
 /* ------------------------------------------------------------ parse errors */
@@ -440,6 +471,7 @@ static void check_self_grouping(const dd_dip_library *l, const char *text, size_
         dd_dip_input in = {mdx, (const char *const *)procs, np, g->ref_cost_fen};
         dd_dip_group(l, &in, &r);
         cr_assert_not_null(r.group, "%s: %s", code, r.path);
+        check_ex(l, &in, &r);
         cr_assert_str_eq(r.group->main_dx, g->main_dx, "%s -> %s", code, r.group->code);
         if (r.group == g)
             itself++;
