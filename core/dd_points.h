@@ -40,8 +40,22 @@ int dd_points_grouped(const dd_policy *p, int64_t weight_e4, dd_rat ref,
                       int64_t medfee_fen, dd_rat coef, dd_category *cat,
                       int64_t *points_e4);
 
+/* The same on the exact dd_rat path only (dd_points_grouped takes a 128-bit
+ * integer fast path when bounds allow); for equivalence tests. */
+int dd_points_grouped_exact(const dd_policy *p, int64_t weight_e4, dd_rat ref,
+                            int64_t medfee_fen, dd_rat coef, dd_category *cat,
+                            int64_t *points_e4);
+
+/* The 128-bit integer fast path alone: 0 / -1 as dd_points_grouped, or 1
+ * when its bounds do not prove the result equal to the exact path's. */
+int dd_points_grouped_fast(const dd_policy *p, int64_t weight_e4, dd_rat ref,
+                           int64_t medfee_fen, dd_rat coef, dd_category *cat,
+                           int64_t *points_e4);
+
 /* DRG reference cost: W x drg.base_rate.level<level>. */
 dd_rat dd_points_drg_ref(const dd_policy *p, int64_t weight_e4, int level);
+/* The same as a product of two dd_rat (reference for tests). */
+dd_rat dd_points_drg_ref_exact(const dd_policy *p, int64_t weight_e4, int level);
 
 /* Bed-day: (daily_fund_standard / reimb_ratio) x ipt_days / baseline x C x scale. */
 int dd_points_bedday(const dd_policy *p, const dd_bedday_rule *rule, int ipt_days,
@@ -54,5 +68,14 @@ int dd_points_ffs(const dd_policy *p, int64_t medfee_fen, dd_rat coef,
 /* W x C x scale (used for `lowest_weight`). */
 int dd_points_weight_only(const dd_policy *p, int64_t weight_e4, dd_rat coef,
                           int64_t *points_e4);
+
+/* The last three on the exact dd_rat path only (the functions above take a
+ * 128-bit integer fast path when bounds allow); for equivalence tests. */
+int dd_points_bedday_exact(const dd_policy *p, const dd_bedday_rule *rule, int ipt_days,
+                           dd_rat coef, int64_t *points_e4);
+int dd_points_ffs_exact(const dd_policy *p, int64_t medfee_fen, dd_rat coef,
+                        int64_t *points_e4);
+int dd_points_weight_only_exact(const dd_policy *p, int64_t weight_e4, dd_rat coef,
+                                int64_t *points_e4);
 
 #endif
