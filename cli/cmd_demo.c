@@ -3,7 +3,9 @@
  * in-process dev Kafka broker, a private redis-server (or $REDIS_URL), the
  * shipped Jilin data, a month of generated events produced while the
  * streaming processor runs in a thread; then the month's live snapshot of a
- * few regions as readable tables, and where to look next.
+ * few regions as readable tables, the month's alerts (evaluated in-process
+ * by core/dd_alert over the same events: `drgdip run` does not emit alerts
+ * yet), and where to look next.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -14,11 +16,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dd_alert.h"
 #include "dd_cmd.h"
 #include "dd_config.h"
 #include "dd_datadir.h"
 #include "dd_devbroker.h"
 #include "dd_gen.h"
+#include "dd_ledger.h"
 #include "dd_live.h"
 #include "dd_processor.h"
 #include "dd_produce.h"
@@ -39,19 +43,25 @@ static void demo_usage(FILE *out)
 {
     fprintf(out,
             "usage: drgdip demo [--cases N] [--month YYYY-MM] [--format json|avro|mix]\n"
-            "                   [--seed S] [--data DIR] [--keep]\n\n"
+            "                   [--seed S] [--data DIR] [--no-inject] [--keep]\n\n"
             "Runs the whole pipeline locally: an in-process Kafka dev broker, a private\n"
             "redis-server on a unix socket in a temp directory (or $REDIS_URL when set:\n"
             "the demo then WRITES into that Redis), the shipped Jilin data set, and\n"
-            "N generated settlements of one month (drgdip gen) produced to the broker\n"
-            "while the streaming processor (drgdip run) applies them to Redis. When\n"
-            "every event is applied it prints the month's live snapshot for a few\n"
-            "regions and removes what it started.\n\n"
-            "  --cases N     settlements (default 4000, about 16,000 events)\n"
+            "N generated settlements a month for two months (drgdip gen --months 2:\n"
+            "the month before M as a clean baseline, then M) produced to the broker\n"
+            "while the streaming processor (drgdip run) applies them to Redis. M gets\n"
+            "two injected anomalies (drgdip gen --inject): upcoding at the largest\n"
+            "hospital of the first DRG region shown, late lists at the largest of the\n"
+            "first DIP region shown. When every event is applied it prints M's live\n"
+            "snapshot for a few regions, then M's alerts as evaluated by the core\n"
+            "(core/dd_alert.h, as drgdip replay --alerts) over the same events (the\n"
+            "processor does not emit alerts yet), and removes what it started.\n\n"
+            "  --cases N     settlements a month (default 4000: about 32,000 events)\n"
             "  --month M     default 2025-03\n"
             "  --format F    wire format of the events (default mix: JSON and Avro)\n"
             "  --seed S      generator seed (default 1)\n"
             "  --data DIR    data directory overriding the shipped one file by file\n"
+            "  --no-inject   no injected anomalies: clean data, no alerts expected\n"
             "  --keep        keep broker, Redis and processor running until Ctrl-C, to\n"
             "                look around with drgdip snapshot / redis-cli / kcat\n\n"
             "Exit: 0 ok, 1 failure, 2 usage error.\n");
@@ -77,8 +87,152 @@ static void *proc_main(void *arg)
     return NULL;
 }
 
+/* The alerts: the core evaluator (dd_alert) fed in-process with every
+ * produced event through an in-memory ledger, exactly as `drgdip replay
+ * --alerts` feeds it from a file (observer, applied BUDGET events, a final
+ * sweep). The streaming processor does not emit alerts yet. */
+typedef struct {
+    dd_ledger *l;
+    dd_alerts *al;
+    dd_event *ev; /* scratch copy: the ledger pseudonymises psn_no in place */
+    dd_alert *list;
+    int n, cap;
+    int failed;
+} demo_alerts;
+
+static int64_t da_budget(void *ctx, const char *admdvs, int insutype, int32_t month)
+{
+    return dd_ledger_budget(ctx, admdvs, insutype, month);
+}
+
+static void da_emit(void *ctx, const dd_alert *a)
+{
+    demo_alerts *d = ctx;
+    if (d->n == d->cap) {
+        int cap = d->cap ? 2 * d->cap : 16;
+        dd_alert *nl = realloc(d->list, (size_t)cap * sizeof *nl);
+        if (!nl) {
+            d->failed = 1;
+            return;
+        }
+        d->list = nl;
+        d->cap = cap;
+    }
+    d->list[d->n++] = *a;
+}
+
+static void da_observe(void *ctx, const dd_case *c, const dd_contrib *old_c, const dd_contrib *new_c)
+{
+    demo_alerts *d = ctx;
+    if (dd_alerts_case_change(d->al, c, old_c, new_c))
+        d->failed = 1;
+}
+
+static void da_feed(demo_alerts *d, const dd_event *ev)
+{
+    if (d->failed)
+        return;
+    *d->ev = *ev;
+    dd_event_error ee;
+    dd_ledger_outcome o = dd_ledger_apply_event(d->l, d->ev, &ee);
+    if (o == DD_LEDGER_ERROR)
+        d->failed = 1;
+    else if (o == DD_LEDGER_APPLIED && d->ev->type == DD_EV_BUDGET &&
+             dd_alerts_budget_changed(d->al, d->ev->admdvs, d->ev->insutype, d->ev->year))
+        d->failed = 1;
+}
+
+static void da_free(demo_alerts *d)
+{
+    dd_alerts_destroy(d->al);
+    dd_ledger_destroy(d->l);
+    free(d->ev);
+    free(d->list);
+}
+
+static int da_active(const dd_alerts *al, const char *id)
+{
+    for (int i = 0; i < dd_alerts_state_count(al); i++) {
+        int active = 0, occ = 0;
+        const char *s = dd_alerts_state_at(al, i, &active, &occ);
+        if (s && !strcmp(s, id))
+            return active;
+    }
+    return 0;
+}
+
+/* The alerts of `month_s` (and BUDGET_BURN of its year) active after the
+ * sweep, the latest occurrence of each, in emission order. */
+static void print_alerts(demo_alerts *d, const dd_dataset *ds, const char *month_s,
+                         const char *inject_desc)
+{
+    printf("\nAlerts %s, evaluated by the core (core/dd_alert.h, default thresholds) over the\n"
+           "produced events, as `drgdip replay --alerts` does:\n"
+           "  (live alert emission by `drgdip run` is not there yet: a later issue)\n"
+           "  injected: %s\n",
+           month_s, inject_desc);
+    if (d->failed) {
+        printf("  cannot evaluate the alerts: out of memory or a ledger error\n");
+        return;
+    }
+    int shown = 0;
+    for (int i = 0; i < d->n; i++) {
+        const dd_alert *a = &d->list[i];
+        int later = 0;
+        for (int j = i + 1; j < d->n && !later; j++)
+            later = !strcmp(d->list[j].alert_id, a->alert_id);
+        if (later || !da_active(d->al, a->alert_id))
+            continue;
+        int in_month = !strncmp(a->period, month_s, 7) ||
+                       (a->type == DD_ALERT_BUDGET_BURN && !strncmp(a->period, month_s, 4) &&
+                        strlen(a->period) == 4);
+        if (!in_month)
+            continue;
+        char scope[160];
+        if (a->fixmedins_code[0]) {
+            const dd_hospital *h = dd_dataset_hospital(ds, a->fixmedins_code);
+            snprintf(scope, sizeof scope, "hospital %s %s (%s)", a->fixmedins_code,
+                     h && h->name ? h->name : "", a->admdvs);
+        } else {
+            snprintf(scope, sizeof scope, "region %s insutype %d", a->admdvs, a->insutype);
+        }
+        printf("  %-8s %s %s %s: %s %s vs threshold %s\n", dd_alert_severity_name(a->severity),
+               dd_alert_type_name(a->type), a->period, scope, a->metric ? a->metric : "value",
+               a->value, a->threshold);
+        printf("           %s\n           %s\n", a->explanation_zh, a->explanation_en);
+        shown++;
+    }
+    if (!shown)
+        printf("  (no alert)\n");
+}
+
+/* The hospital with the highest level (then the smallest code) of the first
+ * region of `scheme` among the shown ones that has hospitals; -1 none. */
+static int pick_hospital(const dd_dataset *ds, dd_scheme scheme, int max_regions)
+{
+    int seen = 0;
+    for (int i = 0; i < dd_dataset_region_count(ds) && seen < max_regions; i++) {
+        const dd_region *r = dd_dataset_region_at(ds, i);
+        if (r->scheme != scheme)
+            continue;
+        seen++;
+        int best = -1, best_level = 0;
+        for (int k = 0; k < r->n_hospitals; k++) {
+            const dd_hospital *h = dd_dataset_hospital_at(ds, r->hospitals[k]);
+            if (h->level > best_level) {
+                best = r->hospitals[k];
+                best_level = h->level;
+            }
+        }
+        if (best >= 0)
+            return best;
+    }
+    return -1;
+}
+
 typedef struct {
     dd_producer *prod;
+    demo_alerts *alerts;
     long sent;
     int tty;
     double t0, last;
@@ -112,6 +266,7 @@ static int demo_sink(void *ctx, const dd_event *ev)
         return 1;
     }
     c->sent++;
+    da_feed(c->alerts, ev);
     if (c->tty && (c->sent & 255) == 0) {
         double t = now_s();
         if (t - c->last > 0.2) {
@@ -236,7 +391,7 @@ int dd_cmd_demo(int argc, char **argv)
     long cases = 4000;
     const char *month_s = "2025-03", *data = NULL;
     unsigned long long seed = 1;
-    int keep = 0;
+    int keep = 0, inject = 1;
     dd_produce_format fmt = DD_PRODUCE_MIX;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -246,6 +401,10 @@ int dd_cmd_demo(int argc, char **argv)
         }
         if (!strcmp(a, "--keep")) {
             keep = 1;
+            continue;
+        }
+        if (!strcmp(a, "--no-inject")) {
+            inject = 0;
             continue;
         }
         if (i + 1 >= argc) {
@@ -305,6 +464,7 @@ int dd_cmd_demo(int argc, char **argv)
     dd_producer *prod = NULL;
     dd_gen *gen = NULL;
     dd_store *store = NULL;
+    demo_alerts da = {0};
     proc_thread pt = {0};
     pthread_t tid;
     int thread_started = 0;
@@ -320,6 +480,43 @@ int dd_cmd_demo(int argc, char **argv)
         goto out;
     }
     const dd_dataset *ds = dd_datadir_dataset(dd);
+    /* the anomalies of the last month, at hospitals of the shown regions */
+    dd_gen_inject inj[2];
+    int n_inj = 0;
+    char inject_spec[128] = "", inject_desc[512] = "none (--no-inject)";
+    if (inject) {
+        int hu = pick_hospital(ds, DD_SCHEME_DRG, 2), hl = pick_hospital(ds, DD_SCHEME_DIP, 1);
+        size_t o = 0, od = 0;
+        inject_desc[0] = '\0';
+        if (hu >= 0)
+            inj[n_inj++] = (dd_gen_inject){DD_GEN_INJ_UPCODING, hu};
+        if (hl >= 0)
+            inj[n_inj++] = (dd_gen_inject){DD_GEN_INJ_LATE, hl};
+        for (int i = 0; i < n_inj; i++) {
+            const dd_hospital *h = dd_dataset_hospital_at(ds, inj[i].target);
+            const dd_region *r = dd_dataset_region_at(ds, h->region);
+            o += (size_t)snprintf(inject_spec + o, sizeof inject_spec - o, "%s%s=%s",
+                                  i ? "," : "", dd_gen_inject_name(inj[i].type), h->code);
+            od += (size_t)snprintf(inject_desc + od, sizeof inject_desc - od,
+                                   "%s%s at %s %s (%s, %s)", i ? "; " : "",
+                                   inj[i].type == DD_GEN_INJ_UPCODING ? "upcoding" : "late lists",
+                                   h->code, h->name ? h->name : "", r->admdvs,
+                                   r->scheme == DD_SCHEME_DRG ? "DRG" : "DIP");
+            if (o >= sizeof inject_spec || od >= sizeof inject_desc)
+                break;
+        }
+        if (!n_inj)
+            snprintf(inject_desc, sizeof inject_desc, "none (no hospital in the shown regions)");
+    }
+    da.l = dd_ledger_new(ds);
+    da.ev = malloc(sizeof *da.ev);
+    if (da.l)
+        da.al = dd_alerts_new(ds, da_budget, da.l, da_emit, &da, err, sizeof err);
+    if (!da.l || !da.ev || !da.al) {
+        fprintf(stderr, "drgdip demo: alerts: %s\n", da.l && da.ev ? err : "out of memory");
+        goto out;
+    }
+    dd_ledger_set_case_observer(da.l, da_observe, &da);
     broker = dd_devbroker_new(4, 1, err, sizeof err);
     if (!broker) {
         fprintf(stderr, "drgdip demo: dev broker: %s\n", err);
@@ -390,9 +587,14 @@ int dd_cmd_demo(int argc, char **argv)
         fprintf(stderr, "drgdip demo: gen: %s\n", err);
         goto out;
     }
-    dd_gen_options go = {.cases = (int)cases, .month = month, .months = 1, .seed = seed};
+    dd_gen_options go = {.cases = (int)cases,
+                         .month = month,
+                         .months = 2,
+                         .seed = seed,
+                         .inject = n_inj ? inj : NULL,
+                         .n_inject = n_inj};
     dd_gen_stats gs;
-    demo_sink_ctx sc = {.prod = prod, .tty = tty, .t0 = now_s()};
+    demo_sink_ctx sc = {.prod = prod, .alerts = &da, .tty = tty, .t0 = now_s()};
     sc.last = sc.t0;
     int grc = dd_gen_run(gen, &go, demo_sink, &sc, &gs, err, sizeof err);
     if (grc < 0 || sc.failed) {
@@ -401,6 +603,8 @@ int dd_cmd_demo(int argc, char **argv)
     }
     if (demo_interrupted)
         goto interrupted;
+    if (!da.failed && dd_alerts_sweep(da.al))
+        da.failed = 1;
     if (dd_producer_flush(prod, 60000)) {
         fprintf(stderr, "\ndrgdip demo: delivery failed: %s\n", dd_producer_errstr(prod));
         goto out;
@@ -410,9 +614,15 @@ int dd_cmd_demo(int argc, char **argv)
     {
         char mix[2048];
         dd_gen_stats_format(&gs, mix, sizeof mix);
-        fprintf(stderr, "drgdip demo: produced %ld events (%s):\n%s\n", sc.sent,
+        fprintf(stderr, "drgdip demo: produced %ld events (%s; injected in %s: %s):\n%s\n",
+                sc.sent,
                 fmt == DD_PRODUCE_JSON ? "JSON" : fmt == DD_PRODUCE_AVRO ? "Avro" : "JSON + Avro",
-                mix);
+                month_s, inject_desc, mix);
+        if (gs.inject_min_month_cases >= 0 && gs.inject_min_month_cases < 30)
+            fprintf(stderr,
+                    "drgdip demo: an injected hospital has only %d cases in %s; the alert rules "
+                    "need 30 (alert.min_cases): raise --cases for its alerts to show\n",
+                    gs.inject_min_month_cases, month_s);
     }
 
     /* wait until the processor has applied (or dropped as duplicate/bad) all */
@@ -476,10 +686,13 @@ int dd_cmd_demo(int argc, char **argv)
         if (*shown == 1 && r->scheme == DD_SCHEME_DRG)
             print_region(store, ds, r, 390, month);
     }
+    print_alerts(&da, ds, month_s, inject_desc);
     printf("\nWhere to look next\n"
-           "  - every region and insurance type, as SPEC JSON (from the same events):\n"
-           "      drgdip gen --month %s --cases %ld --seed %llu > events.jsonl\n"
+           "  - every region and insurance type, as SPEC JSON, and the alerts as JSON\n"
+           "    (from the same events):\n"
+           "      drgdip gen --month %s --months 2 --cases %ld --seed %llu%s%s%s%s > events.jsonl\n"
            "      drgdip replay --events events.jsonl --all\n"
+           "      drgdip replay --events events.jsonl --alerts\n"
            "  - against a live stream: drgdip dev-broker; drgdip produce --events events.jsonl\n"
            "    --brokers ...; drgdip run --config deploy/drgdip.conf.example; then\n"
            "      drgdip snapshot --region %s --insutype 310 --month %s --redis URL\n"
@@ -487,7 +700,8 @@ int dd_cmd_demo(int argc, char **argv)
            "    (layout in docs/redis-layout.md); run `drgdip demo --keep` to keep this\n"
            "    broker and Redis up and look around\n"
            "  - README.md, docs/ (grouping, Redis layout, dev broker), drgdip <command> --help\n",
-           month_s, cases, seed, first_region ? first_region : "220100", month_s,
+           month_s, cases, seed, n_inj ? " --inject " : "", inject_spec, data ? " --data " : "",
+           data ? data : "", first_region ? first_region : "220100", month_s,
            first_region ? first_region : "220100");
     fflush(stdout);
     if (keep) {
@@ -517,6 +731,7 @@ out:
         pthread_join(tid, NULL);
     }
     dd_store_destroy(store);
+    da_free(&da);
     dd_gen_destroy(gen);
     dd_producer_destroy(prod);
     dd_processor_destroy(proc);

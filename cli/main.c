@@ -19,7 +19,7 @@ static const dd_cmd dd_commands[] = {
     {"produce", "send a JSONL event file to Kafka (JSON, Avro or mixed), keyed by hospital", dd_cmd_produce},
     {"run", "the streaming processor: Kafka in, exact totals in Redis (--config FILE)", dd_cmd_run},
     {"snapshot", "print the LIVE pre-settlement snapshot of a region month from Redis", dd_cmd_snapshot},
-    {"demo", "run the whole pipeline locally on generated events and show the snapshot", dd_cmd_demo},
+    {"demo", "run the whole pipeline locally on generated events; show the snapshot and alerts", dd_cmd_demo},
     {"settle", "quarterly netting / yearly risk-sharing settlement per hospital from events", dd_cmd_settle},
     {"alerts", "follow the alerts topic live: one readable line per alert (--follow)", dd_cmd_alerts},
     {NULL, NULL, NULL}

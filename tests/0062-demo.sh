@@ -1,6 +1,8 @@
 #!/bin/bash
 # drgdip demo (small): the whole pipeline runs, every event is applied, the
-# snapshot tables are printed with figures, and everything is cleaned up.
+# snapshot tables are printed with figures equal to a replay of the same
+# events, the last month's alerts (evaluated by the core) name the injected
+# hospitals, --no-inject shows none, and everything is cleaned up.
 # args: $1 drgdip binary, $2 repo root, $3 shared dir
 set -u
 BIN=$1
@@ -12,7 +14,17 @@ command -v redis-server >/dev/null || { echo "SKIP: redis-server not installed";
 "$BIN" demo --help >/dev/null || fail "demo --help"
 "$BIN" demo --cases 0 >/dev/null 2>&1; [ $? -eq 2 ] || fail "--cases 0 must be a usage error"
 
-env -u REDIS_URL timeout 180 "$BIN" demo --cases 600 --seed 5 >"$T/out" 2>"$T/err" || fail "demo exit $?"
+# small data where each hospital has enough cases for the alert rules (min 30 a
+# month): 3 hospitals in DRG region 220100, 1 in DIP region 220400, 150 each
+mkdir -p "$T/data"
+{
+    head -1 "$2/data/jilin/hospitals.csv"
+    grep -E '^(H22010000001|H22010000003|H22010000005|H22040000001),' "$2/data/jilin/hospitals.csv"
+} >"$T/data/hospitals.csv"
+[ "$(wc -l <"$T/data/hospitals.csv")" -eq 5 ] || fail "test hospitals not in the shipped data"
+
+env -u REDIS_URL timeout 180 "$BIN" demo --data "$T/data" --cases 600 --seed 5 >"$T/out" 2>"$T/err" \
+    || fail "demo exit $?"
 grep -q '^Live pre-settlement snapshot 2025-03' "$T/out" || fail "no snapshot header"
 [ "$(grep -c '^22[0-9]\{4\} .*insutype' "$T/out")" -ge 3 ] || fail "fewer than 3 region tables"
 grep -q 'point value [0-9]*\.[0-9]\{6\} yuan/point' "$T/out" || fail "no point value"
@@ -20,11 +32,38 @@ grep -q 'Where to look next' "$T/out" || fail "no 'where to look next'"
 grep -Eq 'processor: ([0-9]+) consumed' "$T/err" || fail "no processor summary"
 grep -q '0 bad (DLQ)' "$T/err" || fail "generated events went to the DLQ"
 grep -q 'temp files removed' "$T/err" || fail "no clean-up message"
-# the figures equal a replay of the same generated events
-"$BIN" gen --month 2025-03 --cases 600 --seed 5 --quiet >"$T/ev.jsonl" || fail "gen"
-"$BIN" replay --events "$T/ev.jsonl" --region 220100 --insutype 310 --month 2025-03 \
-    >"$T/snap.json" 2>/dev/null || fail "replay"
+# the alerts of the last month, evaluated by the core, for the injected hospitals
+grep -q '^Alerts 2025-03, evaluated by the core' "$T/out" || fail "no alerts section"
+grep -q 'not there yet' "$T/out" || fail "no note that drgdip run does not emit alerts yet"
+grep -q 'injected: upcoding at H22010000001 .*late lists at H22040000001' "$T/out" \
+    || fail "unexpected injection targets: $(grep injected: "$T/out")"
+grep -Eq '^  (WARN|CRITICAL) +CMI_JUMP 2025-03 hospital H22010000001 .* vs threshold ' "$T/out" \
+    || fail "no CMI_JUMP alert for the upcoding hospital"
+grep -Eq '^  (WARN|CRITICAL) +LATE_LIST 2025-03 hospital H22040000001 ' "$T/out" \
+    || fail "no LATE_LIST alert for the late-list hospital"
+grep -q 'possible upcoding' "$T/out" || fail "no English explanation"
+# the figures and the alerts equal a replay of the same generated events
+"$BIN" gen --data "$T/data" --month 2025-03 --months 2 --cases 600 --seed 5 --quiet \
+    --inject upcoding=H22010000001,late=H22040000001 >"$T/ev.jsonl" || fail "gen"
+grep -q -- '--months 2 --cases 600 --seed 5 --inject upcoding=H22010000001,late=H22040000001' \
+    "$T/out" || fail "'where to look next' does not name the gen command"
+"$BIN" replay --events "$T/ev.jsonl" --data "$T/data" --region 220100 --insutype 310 \
+    --month 2025-03 >"$T/snap.json" 2>/dev/null || fail "replay"
 pts=$(sed -nE 's/.*"points":"([0-9.]+)","point_value".*/\1/p' "$T/snap.json" | head -1)
+[ -n "$pts" ] || fail "no points in the replay snapshot"
 grep -A1 '^220100 .*insutype 310' "$T/out" | grep -q "eligible points $pts " \
     || fail "demo points for 220100/310 differ from replay ($pts)"
+"$BIN" replay --events "$T/ev.jsonl" --data "$T/data" --alerts --quiet >"$T/alerts.jsonl" \
+    2>/dev/null || fail "replay --alerts"
+want=$(grep -c '"period":"2025-03' "$T/alerts.jsonl")
+got=$(grep -Ec '^  (WARN|CRITICAL) ' "$T/out")
+[ "$want" -ge 2 ] && [ "$got" -eq "$want" ] || fail "demo shows $got alerts, replay --alerts $want"
+
+# --no-inject: clean data, no alert
+env -u REDIS_URL timeout 180 "$BIN" demo --data "$T/data" --cases 600 --seed 5 --no-inject \
+    >"$T/out2" 2>"$T/err" || fail "demo --no-inject exit $?"
+grep -q '^Alerts 2025-03' "$T/out2" || fail "--no-inject: no alerts section"
+grep -q '^  (no alert)' "$T/out2" || fail "--no-inject: alerts shown"
+! grep -Eq '^  (WARN|CRITICAL) ' "$T/out2" || fail "--no-inject: alert lines shown"
+grep -q 'injected: none' "$T/out2" || fail "--no-inject: injection reported"
 echo "PASS"
