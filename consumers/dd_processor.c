@@ -125,6 +125,27 @@ typedef struct {
     int msg; /* batch index (key = hospital code) */
 } outrec;
 
+/* Counter deltas of one (region, insutype, month, hospital) scope, summed
+ * over the batch before they go to the store batch: one store lookup per
+ * (scope, counter) instead of two per (event, counter). */
+typedef struct {
+    dd_scope scope;
+    uint64_t hash;
+    int hs; /* a case entered this scope: HSET dd:{R}:hs:... */
+    int64_t d[DD_CTR__COUNT];
+} scope_acc;
+
+/* A batch whose effects are in Redis and whose outputs are produced but
+ * maybe not yet delivered: its Kafka offsets are committed only once every
+ * output of it (and of every earlier batch) is acknowledged, so outputs stay
+ * at-least-once without waiting for the broker inside the batch. */
+typedef struct {
+    uint64_t seq;
+    int remaining; /* outputs not yet acknowledged */
+    part_off *parts;
+    int n_parts;
+} pend_batch;
+
 typedef struct {
     _Atomic uint64_t consumed, applied, duplicates, redelivered, bad, month_close, batches,
         redis_retries, offset_resets, case_results, rebalances, kafka_commits, cache_cases;
@@ -181,6 +202,15 @@ struct dd_processor {
     dd_jw out;
     outrec *outs;
     int n_outs, cap_outs;
+    /* per-scope counter deltas of the batch (kept across batches) */
+    scope_acc *sc;
+    int n_sc, cap_sc;
+    int *sctab; /* index + 1, 0 empty */
+    size_t sctab_cap;
+    /* committed to Redis, Kafka offsets waiting for output delivery */
+    pend_batch *pend;
+    int n_pend, cap_pend;
+    uint64_t batch_seq;
     /* fetch */
     char **fkeys, **ffields;
     char **fvals;
@@ -389,6 +419,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque);
 static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                       rd_kafka_topic_partition_list_t *offsets, void *opaque);
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
 
 dd_processor *dd_processor_new(const dd_config *cfg, const dd_dataset *ds, char *errstr,
                                size_t errlen)
@@ -519,6 +550,8 @@ dd_processor *dd_processor_new(const dd_config *cfg, const dd_dataset *ds, char 
             goto fail;
         }
     }
+    rd_kafka_conf_set_opaque(pc, p);
+    rd_kafka_conf_set_dr_msg_cb(pc, dr_cb);
     p->producer = rd_kafka_new(RD_KAFKA_PRODUCER, pc, e, sizeof e);
     if (!p->producer) {
         rd_kafka_conf_destroy(pc);
@@ -904,9 +937,18 @@ static void b64(dd_jw *w, const unsigned char *s, size_t n)
     dd_jw_append(w, "\"", 1);
 }
 
+/* One more output of pending batch seq (the newest one) is in flight:
+ * counted right after rd_kafka_produce() succeeds, before any poll can
+ * serve its delivery report. */
+static void pend_count(dd_processor *p, uint64_t seq)
+{
+    if (p->n_pend && p->pend[p->n_pend - 1].seq == seq)
+        p->pend[p->n_pend - 1].remaining++;
+}
+
 /* One DLQ record (JSON, fields of schemas/dlq.avsc). */
 static int produce_dlq(dd_processor *p, const rd_kafka_message_t *m, const char *reason,
-                       const char *detail, const char *event_id)
+                       const char *detail, const char *event_id, uint64_t seq)
 {
     dd_jw w;
     dd_jw_init(&w);
@@ -940,8 +982,11 @@ static int produce_dlq(dd_processor *p, const rd_kafka_message_t *m, const char 
     else {
         for (;;) {
             if (rd_kafka_produce(p->t_dlq, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, w.buf,
-                                 w.len, m->key, m->key ? m->key_len : 0, NULL) == 0)
+                                 w.len, m->key, m->key ? m->key_len : 0,
+                                 (void *)(uintptr_t)seq) == 0) {
+                pend_count(p, seq);
                 break;
+            }
             if (rd_kafka_last_error() != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                 plog(p, 0, "DLQ produce failed: %s", rd_kafka_err2str(rd_kafka_last_error()));
                 rc = -1;
@@ -970,7 +1015,7 @@ static void handle_consumer_error(dd_processor *p, rd_kafka_message_t *m)
                    "stopping (an operator must decide how to recover)",
              m->rkt ? rd_kafka_topic_name(m->rkt) : p->input_topic, (int)m->partition,
              (long long)m->offset, why);
-        produce_dlq(p, m, "OFFSET_RESET", why, NULL);
+        produce_dlq(p, m, "OFFSET_RESET", why, NULL, 0);
         rd_kafka_flush(p->producer, 10000);
         snprintf(p->errstr, sizeof p->errstr, "offset reset on partition %d: %s",
                  (int)m->partition, why);
@@ -1071,59 +1116,153 @@ static int plan_fetch(dd_processor *p)
     return 0;
 }
 
-/* Counter deltas of one case change at the scopes of old and new. */
-static int add_contrib(dd_processor *p, const dd_contrib *c, int sign)
+static uint64_t scope_hash(const dd_scope *sc)
 {
-    if (!c->in_scope)
-        return 0;
-    dd_counter_kv kv[DD_CTR__COUNT];
-    int n = dd_contrib_counters_sparse(c, kv);
-    char ym[8], kt[256], kh[256];
-    dd_time_format_month(c->scope.month, ym, sizeof ym);
-    if (dd_store_key_month(kt, sizeof kt, c->scope.admdvs, c->scope.insutype, ym) < 0 ||
-        dd_store_key_hospital(kh, sizeof kh, c->scope.admdvs, c->scope.insutype, ym,
-                              c->scope.fixmedins_code) < 0)
-        return fail_at(p, __LINE__);
-    for (int i = 0; i < n; i++) {
-        const char *f = dd_counter_name(kv[i].id);
-        int64_t d = sign * kv[i].value;
-        if (dd_store_batch_incr(p->sb, kt, f, d) || dd_store_batch_incr(p->sb, kh, f, d))
-            return fail_at(p, __LINE__);
+    uint64_t h = hash_str(sc->admdvs) ^ (hash_str(sc->fixmedins_code) * 31);
+    h ^= ((uint64_t)(uint32_t)sc->insutype << 32) ^ (uint64_t)(uint32_t)sc->month;
+    h *= 0x9e3779b97f4a7c15ULL;
+    return h ^ (h >> 29);
+}
+
+static int sc_rehash(dd_processor *p, size_t nc)
+{
+    int *t = calloc(nc, sizeof *t);
+    if (!t)
+        return -1;
+    for (int i = 0; i < p->n_sc; i++) {
+        size_t b = p->sc[i].hash & (nc - 1);
+        while (t[b])
+            b = (b + 1) & (nc - 1);
+        t[b] = i + 1;
     }
-    if (sign > 0) {
-        char ks[256];
-        if (dd_store_key_hospitals(ks, sizeof ks, c->scope.admdvs, c->scope.insutype, ym) < 0 ||
-            dd_store_batch_set(p->sb, ks, c->scope.fixmedins_code, "1"))
-            return fail_at(p, __LINE__);
+    free(p->sctab);
+    p->sctab = t;
+    p->sctab_cap = nc;
+    return 0;
+}
+
+/* The accumulator of a scope (created zeroed), NULL when out of memory. */
+static scope_acc *scope_get(dd_processor *p, const dd_scope *sc)
+{
+    uint64_t h = scope_hash(sc);
+    if (p->sctab_cap) {
+        size_t b = h & (p->sctab_cap - 1);
+        while (p->sctab[b]) {
+            scope_acc *a = &p->sc[p->sctab[b] - 1];
+            if (a->hash == h && dd_scope_equal(&a->scope, sc))
+                return a;
+            b = (b + 1) & (p->sctab_cap - 1);
+        }
+    }
+    if (p->n_sc == p->cap_sc) {
+        int nc = p->cap_sc ? p->cap_sc * 2 : 256;
+        scope_acc *n = realloc(p->sc, (size_t)nc * sizeof *n);
+        if (!n)
+            return NULL;
+        p->sc = n;
+        p->cap_sc = nc;
+    }
+    if ((size_t)(p->n_sc + 1) * 2 > p->sctab_cap &&
+        sc_rehash(p, p->sctab_cap ? p->sctab_cap * 2 : 1024))
+        return NULL;
+    scope_acc *a = &p->sc[p->n_sc];
+    memset(a, 0, sizeof *a);
+    a->scope = *sc;
+    a->hash = h;
+    size_t b = h & (p->sctab_cap - 1);
+    while (p->sctab[b])
+        b = (b + 1) & (p->sctab_cap - 1);
+    p->sctab[b] = ++p->n_sc;
+    return a;
+}
+
+static void scope_reset(dd_processor *p)
+{
+    if (p->n_sc && p->sctab)
+        memset(p->sctab, 0, p->sctab_cap * sizeof *p->sctab);
+    p->n_sc = 0;
+}
+
+/* d[i] += sign * v[i]; -1 on int64 overflow (a batch error, as the store's). */
+static int acc_add(scope_acc *a, const int64_t v[DD_CTR__COUNT], int sign)
+{
+    for (int i = 0; i < DD_CTR__COUNT; i++) {
+        if (!v[i])
+            continue;
+        if (sign < 0 && v[i] == INT64_MIN)
+            return -1;
+        int64_t x = sign > 0 ? v[i] : -v[i];
+        if (__builtin_add_overflow(a->d[i], x, &a->d[i]))
+            return -1;
     }
     return 0;
 }
 
-/* counters(new) - counters(old): at one scope (the usual case) only the
- * counters that differ are sent; a case that moved scope is retracted at
- * the old one and added at the new one. */
+/* Counter deltas of one case change at the scopes of old and new:
+ * counters(new) - counters(old) at one scope (the usual case); a case that
+ * moved scope is retracted at the old one and added at the new one. */
 static int add_change(dd_processor *p, const dd_contrib *oc, const dd_contrib *nc)
 {
-    if (!oc->in_scope || !nc->in_scope || !dd_scope_equal(&oc->scope, &nc->scope))
-        return (add_contrib(p, oc, -1) || add_contrib(p, nc, +1)) ? -1 : 0;
     int64_t a[DD_CTR__COUNT], b[DD_CTR__COUNT];
-    dd_contrib_counters(oc, a);
-    dd_contrib_counters(nc, b);
-    char ym[8], kt[256], kh[256];
-    dd_time_format_month(nc->scope.month, ym, sizeof ym);
-    if (dd_store_key_month(kt, sizeof kt, nc->scope.admdvs, nc->scope.insutype, ym) < 0 ||
-        dd_store_key_hospital(kh, sizeof kh, nc->scope.admdvs, nc->scope.insutype, ym,
-                              nc->scope.fixmedins_code) < 0)
-        return -1;
-    for (int i = 0; i < DD_CTR__COUNT; i++) {
-        if (a[i] == b[i])
-            continue;
+    if (oc->in_scope && nc->in_scope && dd_scope_equal(&oc->scope, &nc->scope)) {
+        scope_acc *s = scope_get(p, &nc->scope);
+        if (!s)
+            return -1;
+        dd_contrib_counters(oc, a);
+        dd_contrib_counters(nc, b);
         /* both are counter values of one case: the difference fits */
-        const char *f = dd_counter_name((dd_counter)i);
-        if (dd_store_batch_incr(p->sb, kt, f, b[i] - a[i]) ||
-            dd_store_batch_incr(p->sb, kh, f, b[i] - a[i]))
+        for (int i = 0; i < DD_CTR__COUNT; i++)
+            b[i] -= a[i];
+        return acc_add(s, b, +1);
+    }
+    if (oc->in_scope) {
+        scope_acc *s = scope_get(p, &oc->scope);
+        if (!s)
+            return -1;
+        dd_contrib_counters(oc, a);
+        if (acc_add(s, a, -1))
             return -1;
     }
+    if (nc->in_scope) {
+        scope_acc *s = scope_get(p, &nc->scope);
+        if (!s)
+            return -1;
+        dd_contrib_counters(nc, b);
+        if (acc_add(s, b, +1))
+            return -1;
+        s->hs = 1;
+    }
+    return 0;
+}
+
+/* The summed deltas into the store batch: the t and the h key of each scope. */
+static int flush_scopes(dd_processor *p)
+{
+    for (int k = 0; k < p->n_sc; k++) {
+        const scope_acc *s = &p->sc[k];
+        const dd_scope *sc = &s->scope;
+        char ym[8], kt[256], kh[256];
+        dd_time_format_month(sc->month, ym, sizeof ym);
+        if (dd_store_key_month(kt, sizeof kt, sc->admdvs, sc->insutype, ym) < 0 ||
+            dd_store_key_hospital(kh, sizeof kh, sc->admdvs, sc->insutype, ym,
+                                  sc->fixmedins_code) < 0)
+            return fail_at(p, __LINE__);
+        for (int i = 0; i < DD_CTR__COUNT; i++) {
+            if (!s->d[i])
+                continue;
+            const char *f = dd_counter_name((dd_counter)i);
+            if (dd_store_batch_incr(p->sb, kt, f, s->d[i]) ||
+                dd_store_batch_incr(p->sb, kh, f, s->d[i]))
+                return fail_at(p, __LINE__);
+        }
+        if (s->hs) {
+            char ks[256];
+            if (dd_store_key_hospitals(ks, sizeof ks, sc->admdvs, sc->insutype, ym) < 0 ||
+                dd_store_batch_set(p->sb, ks, sc->fixmedins_code, "1"))
+                return fail_at(p, __LINE__);
+        }
+    }
+    scope_reset(p);
     return 0;
 }
 
@@ -1158,6 +1297,7 @@ static int apply_all(dd_processor *p)
         e->fetch_idx = -1;
     }
     p->n_dirty = 0;
+    scope_reset(p);
     for (int i = 0; i < p->nb; i++) {
         bmsg *b = &p->bm[i];
         rd_kafka_message_t *m = p->msgs[i];
@@ -1205,6 +1345,8 @@ static int apply_all(dd_processor *p)
                 return fail_at(p, __LINE__);
         }
     }
+    if (flush_scopes(p))
+        return -1;
     for (int i = 0; i < p->n_dirty; i++) {
         centry *e = p->dirty[i];
         char *rec = NULL;
@@ -1219,7 +1361,8 @@ static int apply_all(dd_processor *p)
     return 0;
 }
 
-static void produce_outputs(dd_processor *p)
+/* Outputs tagged with batch seq, counted in its pending entry. */
+static void produce_outputs(dd_processor *p, uint64_t seq)
 {
     for (int i = 0; i < p->nb; i++) {
         bmsg *b = &p->bm[i];
@@ -1230,7 +1373,7 @@ static void produce_outputs(dd_processor *p)
              (int)p->msgs[i]->partition, (long long)p->msgs[i]->offset,
              dd_bad_reason_name(b->err.reason));
         produce_dlq(p, p->msgs[i], dd_bad_reason_name(b->err.reason), b->err.detail,
-                    p->evs[i].event_id);
+                    p->evs[i].event_id, seq);
     }
     for (int k = 0; k < p->n_outs; k++) {
         const outrec *o = &p->outs[k];
@@ -1238,8 +1381,9 @@ static void produce_outputs(dd_processor *p)
         for (;;) {
             if (rd_kafka_produce(p->t_results, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
                                  p->out.buf + o->off, o->len, ev->fixmedins_code,
-                                 strlen(ev->fixmedins_code), NULL) == 0) {
+                                 strlen(ev->fixmedins_code), (void *)(uintptr_t)seq) == 0) {
                 INC(case_results);
+                pend_count(p, seq);
                 break;
             }
             if (rd_kafka_last_error() != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -1252,14 +1396,86 @@ static void produce_outputs(dd_processor *p)
     }
 }
 
-static void commit_kafka(dd_processor *p, int sync)
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    dd_processor *p = opaque;
+    uint64_t seq = (uint64_t)(uintptr_t)m->_private;
+    if (m->err)
+        plog(p, 1, "output not delivered to %s: %s (at-least-once: continuing)",
+             m->rkt ? rd_kafka_topic_name(m->rkt) : "?", rd_kafka_err2str(m->err));
+    for (int i = 0; i < p->n_pend; i++)
+        if (p->pend[i].seq == seq) {
+            p->pend[i].remaining--;
+            break;
+        }
+}
+
+/* Remember the batch just committed to Redis (its offsets in p->parts). */
+static int pend_add(dd_processor *p, uint64_t seq, int remaining)
 {
     if (!p->n_parts)
+        return 0;
+    if (p->n_pend == p->cap_pend) {
+        int nc = p->cap_pend ? p->cap_pend * 2 : 16;
+        pend_batch *n = realloc(p->pend, (size_t)nc * sizeof *n);
+        if (!n)
+            return -1;
+        p->pend = n;
+        p->cap_pend = nc;
+    }
+    part_off *c = malloc((size_t)p->n_parts * sizeof *c);
+    if (!c)
+        return -1;
+    memcpy(c, p->parts, (size_t)p->n_parts * sizeof *c);
+    p->pend[p->n_pend++] = (pend_batch){seq, remaining, c, p->n_parts};
+    return 0;
+}
+
+static void pend_drop(dd_processor *p)
+{
+    for (int i = 0; i < p->n_pend; i++)
+        free(p->pend[i].parts);
+    p->n_pend = 0;
+}
+
+/* Commit the Kafka offsets of the leading pending batches whose outputs are
+ * all acknowledged (sync: wait for every output first). */
+static void commit_kafka(dd_processor *p, int sync)
+{
+    if (!p->n_pend)
         return;
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(p->n_parts);
-    for (int i = 0; i < p->n_parts; i++)
-        rd_kafka_topic_partition_list_add(l, p->input_topic, p->parts[i].partition)->offset =
-            p->parts[i].max_offset + 1;
+    if (sync) {
+        if (rd_kafka_outq_len(p->producer) > 0)
+            rd_kafka_flush(p->producer, 30000);
+        if (rd_kafka_outq_len(p->producer) > 0) {
+            plog(p, 1, "outputs not yet acknowledged after 30 s (at-least-once: continuing)");
+            for (int i = 0; i < p->n_pend; i++)
+                p->pend[i].remaining = 0;
+        }
+    } else {
+        rd_kafka_poll(p->producer, 0);
+    }
+    int k = 0;
+    while (k < p->n_pend && p->pend[k].remaining <= 0)
+        k++;
+    if (!k)
+        return;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(32);
+    for (int b = 0; b < k; b++) {
+        for (int i = 0; i < p->pend[b].n_parts; i++) {
+            const part_off *po = &p->pend[b].parts[i];
+            rd_kafka_topic_partition_t *t =
+                rd_kafka_topic_partition_list_find(l, p->input_topic, po->partition);
+            if (!t)
+                t = rd_kafka_topic_partition_list_add(l, p->input_topic, po->partition);
+            if (t->offset < po->max_offset + 1)
+                t->offset = po->max_offset + 1;
+        }
+        free(p->pend[b].parts);
+    }
+    memmove(p->pend, p->pend + k, (size_t)(p->n_pend - k) * sizeof *p->pend);
+    p->n_pend -= k;
     rd_kafka_resp_err_t err = rd_kafka_commit(p->consumer, l, !sync);
     if (err)
         plog(p, 1, "kafka offset commit: %s (Redis offsets keep the totals exact)",
@@ -1413,11 +1629,10 @@ again:
     for (int i = 0; i < p->n_dirty; i++)
         p->dirty[i]->dirty = 0;
     p->n_dirty = 0;
-    produce_outputs(p);
-    if (rd_kafka_outq_len(p->producer) > 0)
-        rd_kafka_flush(p->producer, 30000);
-    if (rd_kafka_outq_len(p->producer) > 0)
-        plog(p, 1, "outputs not yet acknowledged after 30 s (at-least-once: continuing)");
+    uint64_t seq = ++p->batch_seq;
+    if (pend_add(p, seq, 0))
+        goto oom;
+    produce_outputs(p, seq);
     int64_t t_kafka = mono_ms();
     commit_kafka(p, sync_commit);
     plog(p, 3,
@@ -1518,6 +1733,12 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 p->fatal = 1;
         }
     }
+    /* Batches already in Redis: commit their offsets before giving the
+     * partitions up (a later commit could move the new owner's back). */
+    if (lost)
+        pend_drop(p);
+    else
+        commit_kafka(p, 1);
     /* Messages held back while waiting for Redis: of revoked partitions, drop. */
     int k = 0;
     for (int i = 0; i < p->n_carry; i++) {
@@ -1673,6 +1894,8 @@ int dd_processor_run(dd_processor *p, const volatile sig_atomic_t *stop)
                 break;
             }
         }
+        if (p->n_pend)
+            commit_kafka(p, 0);
         if (p->stats_interval_s && mono_ms() - p->last_stats_ms >= p->stats_interval_s * 1000) {
             p->last_stats_ms = mono_ms();
             log_stats(p);
@@ -1685,6 +1908,7 @@ int dd_processor_run(dd_processor *p, const volatile sig_atomic_t *stop)
     for (int i = 0; i < p->n_carry; i++)
         rd_kafka_message_destroy(p->carry[i]);
     p->n_carry = 0;
+    commit_kafka(p, 1); /* batches in Redis whose outputs were still in flight */
     rd_kafka_consumer_close(p->consumer);
     rd_kafka_flush(p->producer, 10000);
     log_stats(p);
@@ -1729,6 +1953,10 @@ void dd_processor_destroy(dd_processor *p)
     free(p->idset);
     free(p->parts);
     free(p->outs);
+    pend_drop(p);
+    free(p->pend);
+    free(p->sc);
+    free(p->sctab);
     dd_jw_free(&p->out);
     dd_store_batch_destroy(p->sb);
     dd_store_destroy(p->store);

@@ -13,8 +13,10 @@
  * misses fetched from Redis once per batch, pipelined) and sum the counter
  * deltas counters(new) - counters(old) per totals key. Then ONE dd_store
  * commit (one atomic script per region, with the (region, partition)
- * offsets), then case results are produced and flushed, then the Kafka
- * offsets are committed (asynchronously; synchronously on stop and revoke).
+ * offsets), then case results are produced (not awaited), and the Kafka
+ * offsets of a batch are committed once all its outputs (and those of every
+ * earlier batch) are acknowledged: asynchronously, checked after each batch
+ * and when idle; on stop and revoke after a flush, synchronously.
  * A crash anywhere therefore re-delivers only
  * events whose effects Redis either fully holds (skipped by offset) or does
  * not hold at all.
@@ -40,8 +42,9 @@
  * Case results go to output.case_results as JSON (fields of
  * schemas/case-result.avsc, a subset); DLQ messages to output.dlq as JSON
  * with the fields of schemas/dlq.avsc (key and original base64-encoded).
- * Both are produced after the Redis commit and flushed before the Kafka
- * offsets are committed: at-least-once with deterministic ids.
+ * Both are produced after the Redis commit and delivered before the Kafka
+ * offsets are committed: at-least-once with deterministic ids, except for
+ * a crash between the Redis commit and their delivery (docs/streaming.md).
  *
  * Threads: run() on one thread; get_stats() may be called from any other
  * thread at any time (atomics). Logs go to stderr, one line per notable

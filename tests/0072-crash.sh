@@ -17,12 +17,15 @@ gen_events 1000 "$T/events.jsonl" 53
 EVENTS=$T/events.jsonl
 replay_all "$EVENTS"
 want=$(replay_applied)
-split_events "$EVENTS" 8
+# 24 chunks over ~36 s: a processor restart costs a rebalance of a few
+# seconds (the killed member's session must expire) and a caught-up processor
+# applies a whole chunk in a few ms, so the stream must outlast six restarts.
+split_events "$EVENTS" 24
 fast=("batch.max_events = 20" "batch.max_ms = 10" "kafka.session.timeout.ms = 3000"
     "kafka.heartbeat.interval.ms = 300")
 
 # The producer keeps sending (a chunk every ~1.5 s) while processors die.
-(for c in "$T"/chunk.0*; do produce "$c" mix; sleep 1.5; done) >"$T/producer.out" 2>&1 &
+(for c in "$T"/chunk.[0-9]*; do produce "$c" mix; sleep 1.5; done) >"$T/producer.out" 2>&1 &
 PRODUCER=$!
 
 kills=0
