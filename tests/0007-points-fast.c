@@ -117,8 +117,12 @@ static void rnd_policy(dd_policy *p)
  * k = m*rd / (100*rn) = t/1e6  <=>  m = t*rn / (1e4*rd). */
 static int64_t cost_near(int64_t t_e6, dd_rat ref)
 {
-    i128 m = ((i128)t_e6 * ref.num) / ((i128)10000 * ref.den);
-    m += (i128)rnd_range(-1, 1);
+    i128 num, den, m;
+    /* extreme rationals: the helper itself must not overflow (UBSan) */
+    if (__builtin_mul_overflow((i128)t_e6, ref.num, &num) ||
+        __builtin_mul_overflow((i128)10000, ref.den, &den) || den == 0)
+        return 1;
+    m = num / den + (i128)rnd_range(-1, 1);
     if (m > INT64_MAX || m < INT64_MIN)
         return 1;
     return (int64_t)m;
