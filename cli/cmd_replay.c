@@ -12,7 +12,9 @@
 #include "dd_cmd.h"
 #include "dd_datadir.h"
 #include "dd_file.h"
+#include "dd_jsonl.h"
 #include "dd_ledger.h"
+#include "replay_alerts.h"
 #include "dd_snapshot.h"
 #include "dd_time.h"
 
@@ -124,7 +126,6 @@ static int print_all(const dd_ledger *l, const dd_dataset *ds)
 int dd_cmd_replay(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) { /* --alerts: cli/replay_alerts.c (--help stays here) */
-        int dd_replay_alerts(int, char **);
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
             break;
         if (!strcmp(argv[i], "--alerts"))
@@ -213,33 +214,7 @@ int dd_cmd_replay(int argc, char **argv)
         return 1;
     }
     double t0 = now_ms();
-    size_t pos = 0;
-    long line = 0;
-    int rc = 0;
-    while (pos < len) {
-        size_t s = pos, e = s;
-        while (e < len && text[e] != '\n')
-            e++;
-        pos = e < len ? e + 1 : e;
-        line++;
-        size_t end = e;
-        while (end > s && (text[end - 1] == '\r' || text[end - 1] == ' ' || text[end - 1] == '\t'))
-            end--;
-        size_t b = s;
-        while (b < end && (text[b] == ' ' || text[b] == '\t'))
-            b++;
-        if (b == end)
-            continue;
-        dd_event_error ee;
-        dd_ledger_outcome o = dd_ledger_apply_json(l, text + b, end - b, &ee);
-        if (o == DD_LEDGER_BAD && !quiet)
-            fprintf(stderr, "line %ld: %s: %s\n", line, dd_bad_reason_name(ee.reason), ee.detail);
-        else if (o == DD_LEDGER_ERROR) {
-            fprintf(stderr, "line %ld: %s\n", line, ee.detail);
-            rc = 1;
-            break;
-        }
-    }
+    int rc = dd_jsonl_apply(l, text, len, quiet);
     double t_apply = now_ms() - t0;
     const dd_ledger_stats *st = dd_ledger_get_stats(l);
     fprintf(stderr,

@@ -15,6 +15,7 @@
 #include "dd_datadir.h"
 #include "dd_file.h"
 #include "dd_json.h"
+#include "dd_jsonl.h"
 #include "dd_ledger.h"
 #include "dd_num.h"
 #include "dd_settle.h"
@@ -118,31 +119,8 @@ static int parse_period(const char *quarter, const char *year, period *p)
 /* Replays the JSONL text; 0, or 1 on out of memory. */
 static int replay_text(dd_ledger *l, const char *text, size_t len, int quiet)
 {
-    size_t pos = 0;
-    long line = 0;
-    while (pos < len) {
-        size_t s = pos, e = s;
-        while (e < len && text[e] != '\n')
-            e++;
-        pos = e < len ? e + 1 : e;
-        line++;
-        size_t end = e;
-        while (end > s && (text[end - 1] == '\r' || text[end - 1] == ' ' || text[end - 1] == '\t'))
-            end--;
-        size_t b = s;
-        while (b < end && (text[b] == ' ' || text[b] == '\t'))
-            b++;
-        if (b == end)
-            continue;
-        dd_event_error ee;
-        dd_ledger_outcome o = dd_ledger_apply_json(l, text + b, end - b, &ee);
-        if (o == DD_LEDGER_BAD && !quiet) {
-            fprintf(stderr, "line %ld: %s: %s\n", line, dd_bad_reason_name(ee.reason), ee.detail);
-        } else if (o == DD_LEDGER_ERROR) {
-            fprintf(stderr, "line %ld: %s\n", line, ee.detail);
-            return 1;
-        }
-    }
+    if (dd_jsonl_apply(l, text, len, quiet))
+        return 1;
     const dd_ledger_stats *st = dd_ledger_get_stats(l);
     fprintf(stderr, "settle: read %llu, applied %llu, duplicates %llu, bad %llu (cases %d)\n",
             (unsigned long long)st->read, (unsigned long long)st->applied,

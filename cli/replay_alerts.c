@@ -13,6 +13,7 @@
 #include "dd_alert.h"
 #include "dd_datadir.h"
 #include "dd_file.h"
+#include "dd_jsonl.h"
 #include "dd_ledger.h"
 #include "dd_time.h"
 
@@ -122,19 +123,8 @@ int dd_replay_alerts(int argc, char **argv)
     dd_ledger_set_case_observer(l, ra_observe, &r);
     long line = 0, n_bad = 0, n_read = 0;
     size_t pos = 0;
-    while (pos < len && !r.write_error) {
-        size_t s = pos, e = s;
-        while (e < len && text[e] != '\n')
-            e++;
-        pos = e < len ? e + 1 : e;
-        line++;
-        size_t end = e, b = s;
-        while (end > s && (text[end - 1] == '\r' || text[end - 1] == ' ' || text[end - 1] == '\t'))
-            end--;
-        while (b < end && (text[b] == ' ' || text[b] == '\t'))
-            b++;
-        if (b == end)
-            continue;
+    size_t b, end;
+    while (!r.write_error && dd_jsonl_next(text, len, &pos, &line, &b, &end)) {
         n_read++;
         dd_event_error ee;
         dd_ledger_outcome o;
