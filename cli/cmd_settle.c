@@ -1,45 +1,61 @@
 /*
  * drgdip settle — quarterly netting or yearly settlement with risk sharing
  * (SPEC §7) of one (region, insurance type), per hospital, from a JSONL
- * event file replayed on the same in-memory ledger as `drgdip replay`.
+ * event file replayed on the same in-memory ledger as `drgdip replay`, or
+ * (--redis) from the live totals kept by `drgdip run`.
  *
  * The month figures are the REPLAY snapshots of the months of the period
- * (dd_snapshot_from_ledger); the period math is dd_settle_net (core). A
- * hospital is listed when it appears in at least one month's snapshot.
+ * (dd_snapshot_from_ledger) or the LIVE ones (dd_live_snapshot); from the
+ * month snapshots on, both sources share one path: the period math is
+ * dd_settle_net (core), then the same JSON / table. A hospital is listed
+ * when it appears in at least one month's snapshot.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dd_cmd.h"
+#include "dd_config.h"
 #include "dd_datadir.h"
 #include "dd_file.h"
 #include "dd_json.h"
 #include "dd_jsonl.h"
 #include "dd_ledger.h"
+#include "dd_live.h"
 #include "dd_num.h"
 #include "dd_settle.h"
 #include "dd_snapshot.h"
 #include "dd_time.h"
 
+extern char **environ;
+
 static void settle_usage(FILE *out)
 {
     fprintf(out,
             "usage: drgdip settle --region ADMDVS --insutype 310|390\n"
-            "                     (--quarter YYYYQn | --year YYYY) --events FILE.jsonl\n"
+            "                     (--quarter YYYYQn | --year YYYY)\n"
+            "                     (--events FILE.jsonl | --redis URL [--config FILE])\n"
             "                     [--data DIR] [--json] [--quiet]\n\n"
             "Replays the events of FILE (one JSON event per line, SPEC §2; '-' reads stdin)\n"
             "in file order on the same in-memory ledger as `drgdip replay`, then settles\n"
             "the period for every hospital of the region with settled, non-reversed cases\n"
             "(eligible or pending) in one of its months (SPEC §7). Months are those of\n"
             "setl_time in Asia/Shanghai; the month figures are the `drgdip replay`\n"
-            "snapshots of the months of the period.\n\n"
+            "snapshots of the months of the period. With --redis instead, the month\n"
+            "figures are the live snapshots (`drgdip snapshot`) read from the Redis\n"
+            "totals kept by `drgdip run`; the settlement of them is the same.\n\n"
             "  --region ADMDVS  pooling region (6 digits)\n"
             "  --insutype T     310 (employees) or 390 (residents)\n"
             "  --quarter YYYYQn quarterly netting (art. 23), n = 1..4, e.g. 2025Q1\n"
             "  --year YYYY      yearly settlement (art. 18, 27): the same netting over the\n"
             "                   12 months, then risk sharing on actual cost\n"
             "  --events FILE    JSONL events; empty lines are skipped\n"
+            "  --redis URL      redis://host:port or unix:///path: read the months from\n"
+            "                   the live Redis totals instead (exactly one of --events\n"
+            "                   and --redis)\n"
+            "  --config FILE    (--redis) the `drgdip run` configuration: redis.password,\n"
+            "                   and data.dir when --data is not given; DRGDIP_*\n"
+            "                   environment variables apply too\n"
             "  --data DIR       data directory overriding the shipped default file by file\n"
             "                   (regions.csv, hospitals.csv, policy/, drg/, dip/)\n"
             "  --json           one JSON object on stdout instead of the aligned table:\n"
@@ -48,9 +64,7 @@ static void settle_usage(FILE *out)
             "                   sharing_band, hospitals[] (sorted by fixmedins_code, the\n"
             "                   figures below) and totals (their sums); every figure is\n"
             "                   a decimal string\n"
-            "  --quiet          no per-line messages for bad events (summary only)\n"
-            "  --redis URL      NOT AVAILABLE YET: reading the totals kept by the\n"
-            "                   streaming processor comes later; refused (exit 2)\n\n"
+            "  --quiet          no per-line messages for bad events (summary only)\n\n"
             "Figures (money in yuan with 2 decimals, points with 4), region:\n"
             "  budget B = sum of the month budgets of the period (SPEC §11: latest monthly\n"
             "  BUDGET, else yearly / 12, else 0); points P = sum of the months' eligible\n"
@@ -75,7 +89,7 @@ static void settle_usage(FILE *out)
             "are 0 (SPEC §11), so payable = -F. Rounding is half away from zero.\n\n"
             "Bad events (SPEC §2/§11) change nothing: one stderr line each, 'line N:\n"
             "REASON: detail'; duplicates are dropped; a summary goes to stderr.\n"
-            "Exit: 0 settled, 1 data or input file error, 2 usage error.\n");
+            "Exit: 0 settled, 1 data, input file or Redis error, 2 usage error.\n");
 }
 
 typedef struct {
@@ -179,23 +193,40 @@ static void add_total(dd_settle_netting *t, const dd_settle_netting *n)
     t->profit_loss_fen += n->profit_loss_fen;
 }
 
+/* The period's month snapshots from the replayed ledger (l) or from Redis
+ * (st): snaps[0 .. p->n_months). 0, or -1 with errstr, nothing to free. */
+static int month_snapshots(const dd_ledger *l, dd_store *st, const dd_dataset *ds,
+                           const char *admdvs, int insutype, const period *p,
+                           dd_snapshot *snaps, char *errstr, size_t errlen)
+{
+    for (int i = 0; i < p->n_months; i++) {
+        int32_t m = dd_time_month_make(p->year, p->first_month + i);
+        int bad = l ? dd_snapshot_from_ledger(&snaps[i], l, ds, admdvs, insutype, m,
+                                              DD_SNAP_REPLAY)
+                    : dd_live_snapshot(st, ds, admdvs, insutype, m, &snaps[i], errstr, errlen);
+        if (bad) {
+            if (l)
+                snprintf(errstr, errlen, "out of memory");
+            while (i-- > 0)
+                dd_snapshot_free(&snaps[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Month snapshots -> per-hospital netting. 0, or -1 on out of memory. */
-static int settle_compute(const dd_ledger *l, const dd_dataset *ds, const dd_region *r,
-                          const char *admdvs, int insutype, const period *p, settle_result *res)
+static int settle_compute(const dd_snapshot *snaps, int n_snaps, const dd_region *r,
+                          const period *p, settle_result *res)
 {
     memset(res, 0, sizeof *res);
     res->retention_rate_e6 = r->policy.retention_rate_e6;
     res->sharing.rate_e6 = r->policy.sharing_rate_e6;
     res->sharing.band_e6 = r->policy.sharing_band_e6;
-    dd_snapshot snaps[12];
-    int n_snaps = 0, rc = -1, n_codes = 0, total_hosp = 0;
+    int rc = -1, n_codes = 0, total_hosp = 0;
     const char **codes = NULL;
     dd_settle_month_in months[12];
-    for (int i = 0; i < p->n_months; i++) {
-        int32_t m = dd_time_month_make(p->year, p->first_month + i);
-        if (dd_snapshot_from_ledger(&snaps[i], l, ds, admdvs, insutype, m, DD_SNAP_REPLAY))
-            goto out;
-        n_snaps++;
+    for (int i = 0; i < n_snaps; i++) {
         total_hosp += snaps[i].n_hospitals;
         res->budget_fen += snaps[i].budget_fen;
         res->points_e4 += snaps[i].points_e4;
@@ -235,8 +266,6 @@ static int settle_compute(const dd_ledger *l, const dd_dataset *ds, const dd_reg
     rc = 0;
 out:
     free(codes);
-    for (int i = 0; i < n_snaps; i++)
-        dd_snapshot_free(&snaps[i]);
     return rc;
 }
 
@@ -415,7 +444,7 @@ static int print_table(const char *admdvs, int insutype, const period *p,
 int dd_cmd_settle(int argc, char **argv)
 {
     const char *events = NULL, *data = NULL, *region = NULL, *insutype_s = NULL,
-               *quarter = NULL, *year = NULL, *redis = NULL;
+               *quarter = NULL, *year = NULL, *redis = NULL, *conf = NULL;
     int json = 0, quiet = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -430,6 +459,7 @@ int dd_cmd_settle(int argc, char **argv)
                            : !strcmp(a, "--quarter")  ? &quarter
                            : !strcmp(a, "--year")     ? &year
                            : !strcmp(a, "--redis")    ? &redis
+                           : !strcmp(a, "--config")   ? &conf
                                                       : NULL;
         if (dst) {
             if (i + 1 >= argc) {
@@ -447,15 +477,14 @@ int dd_cmd_settle(int argc, char **argv)
             return 2;
         }
     }
-    if (redis) {
-        fprintf(stderr, "drgdip settle: --redis is not available yet (it comes with the "
-                        "streaming processor); use --events FILE\n");
+    if (!events == !redis || !region || !insutype_s || (!quarter == !year)) {
+        fprintf(stderr, "drgdip settle: --region, --insutype, one of --quarter or --year and "
+                        "one of --events or --redis are required\n");
+        settle_usage(stderr);
         return 2;
     }
-    if (!events || !region || !insutype_s || (!quarter == !year)) {
-        fprintf(stderr, "drgdip settle: --events, --region, --insutype and one of --quarter "
-                        "or --year are required\n");
-        settle_usage(stderr);
+    if (conf && !redis) {
+        fprintf(stderr, "drgdip settle: --config goes with --redis\n");
         return 2;
     }
     if (strlen(region) != 6 || strspn(region, "0123456789") != 6) {
@@ -475,36 +504,74 @@ int dd_cmd_settle(int argc, char **argv)
     }
 
     char err[1024];
+    dd_config *cfg = NULL;
+    if (redis) { /* the run configuration: redis.password, data.dir (as `drgdip snapshot`) */
+        cfg = dd_config_new();
+        if (!cfg) {
+            fprintf(stderr, "drgdip settle: out of memory\n");
+            return 1;
+        }
+        if ((conf && dd_config_load_file(cfg, conf, err, sizeof err)) ||
+            dd_config_apply_env(cfg, environ, err, sizeof err)) {
+            fprintf(stderr, "drgdip settle: config: %s\n", err);
+            dd_config_destroy(cfg);
+            return 2;
+        }
+        if (!data) {
+            const char *d = dd_config_get(cfg, "data.dir");
+            data = d && *d ? d : NULL;
+        }
+    }
+    int rc = 1, n_snaps = 0;
+    char *text = NULL;
+    dd_ledger *l = NULL;
+    dd_store *st = NULL;
+    dd_snapshot snaps[12];
+    settle_result res;
+    memset(&res, 0, sizeof res);
     dd_datadir *dir = dd_datadir_open(data, err, sizeof err);
     if (!dir) {
         fprintf(stderr, "drgdip settle: %s\n", err);
-        return 1;
+        goto out;
     }
     const dd_dataset *ds = dd_datadir_dataset(dir);
     const dd_region *r = dd_dataset_region(ds, region);
     if (!r) {
         fprintf(stderr, "drgdip settle: region %s is not in the data set\n", region);
-        dd_datadir_close(dir);
-        return 1;
+        goto out;
     }
-    size_t len = 0;
-    char *text = dd_file_read(events, &len, err, sizeof err); /* "-" = stdin */
-    if (!text) {
+    if (events) {
+        size_t len = 0;
+        text = dd_file_read(events, &len, err, sizeof err); /* "-" = stdin */
+        if (!text) {
+            fprintf(stderr, "drgdip settle: %s\n", err);
+            goto out;
+        }
+        l = dd_ledger_new(ds);
+        if (!l) {
+            fprintf(stderr, "drgdip settle: out of memory\n");
+            goto out;
+        }
+        if (replay_text(l, text, len, quiet))
+            goto out;
+    } else {
+        dd_store_opts so = {0};
+        so.url = redis;
+        const char *pw = dd_config_get(cfg, "redis.password");
+        so.password = pw && *pw ? pw : NULL;
+        so.retries = 2;
+        st = dd_store_new(&so, err, sizeof err);
+        if (!st) {
+            fprintf(stderr, "drgdip settle: redis: %s\n", err);
+            goto out;
+        }
+    }
+    if (month_snapshots(l, st, ds, region, insutype, &p, snaps, err, sizeof err)) {
         fprintf(stderr, "drgdip settle: %s\n", err);
-        dd_datadir_close(dir);
-        return 1;
-    }
-    dd_ledger *l = dd_ledger_new(ds);
-    int rc = 1;
-    settle_result res;
-    memset(&res, 0, sizeof res);
-    if (!l) {
-        fprintf(stderr, "drgdip settle: out of memory\n");
         goto out;
     }
-    if (replay_text(l, text, len, quiet))
-        goto out;
-    if (settle_compute(l, ds, r, region, insutype, &p, &res)) {
+    n_snaps = p.n_months;
+    if (settle_compute(snaps, n_snaps, r, &p, &res)) {
         fprintf(stderr, "drgdip settle: out of memory\n");
         goto out;
     }
@@ -528,8 +595,12 @@ int dd_cmd_settle(int argc, char **argv)
         rc = 1;
 out:
     free(res.rows);
+    for (int i = 0; i < n_snaps; i++)
+        dd_snapshot_free(&snaps[i]);
+    dd_store_destroy(st);
     dd_ledger_destroy(l);
     free(text);
     dd_datadir_close(dir);
+    dd_config_destroy(cfg);
     return rc;
 }

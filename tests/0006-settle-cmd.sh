@@ -1,7 +1,8 @@
 #!/bin/bash
 # drgdip settle over the golden replay stream (SPEC §7 quarterly netting and
 # yearly risk sharing, §11 budgets and the "no budget" rule):
-#  - usage errors, --help, --redis refused as not available yet;
+#  - usage errors, --help, exactly one of --events / --redis (the --redis
+#    figures are tested by 0081-settle-redis.sh);
 #  - 220100/310 2025Q1 on the unmodified stream: B_q = 3 x (yearly / 12),
 #    figures derived by hand;
 #  - with the yearly budgets of 220100 removed (only the March budget of 390
@@ -23,7 +24,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 # ---------------------------------------------------------------- usage
 "$BIN" settle --help >"$T/help" || fail "settle --help"
 grep -q '^usage: drgdip settle' "$T/help" || fail "--help has no usage line"
-grep -q -- '--redis URL *NOT AVAILABLE YET' "$T/help" || fail "--help must say --redis is not available"
+grep -q -- '--redis URL *redis://host:port or unix:///path' "$T/help" || fail "--help must document --redis"
 "$BIN" --help 2>&1 | grep -q '^ *settle' || fail "settle not listed in drgdip --help"
 E=(--events "$G/stream.jsonl" --data "$G/data" --quiet)
 expect_rc() { # rc, description, args...
@@ -42,7 +43,9 @@ expect_rc 2 "insutype 320" --region 220100 --insutype 320 --year 2025 "${E[@]}"
 expect_rc 2 "region 5 digits" --region 22010 --insutype 310 --year 2025 "${E[@]}"
 expect_rc 2 "no events" --region 220100 --insutype 310 --year 2025 --data "$G/data"
 expect_rc 2 "unknown option" --region 220100 --insutype 310 --year 2025 --bogus "${E[@]}"
-expect_rc 2 "--redis" --region 220100 --insutype 310 --year 2025 --redis redis://127.0.0.1:6379
+expect_rc 2 "--events and --redis" --region 220100 --insutype 310 --year 2025 --redis redis://127.0.0.1:6379 "${E[@]}"
+expect_rc 2 "--config without --redis" --region 220100 --insutype 310 --year 2025 --config "$T/nope.conf" "${E[@]}"
+expect_rc 1 "--redis unreachable" --region 220100 --insutype 310 --year 2025 --data "$G/data" --redis "unix://$T/nope.sock"
 expect_rc 1 "unknown region" --region 999999 --insutype 310 --year 2025 "${E[@]}"
 expect_rc 1 "missing events file" --region 220100 --insutype 310 --year 2025 \
     --events "$T/nope.jsonl" --data "$G/data"
