@@ -555,12 +555,7 @@ int dd_cmd_settle(int argc, char **argv)
         if (replay_text(l, text, len, quiet))
             goto out;
     } else {
-        dd_store_opts so = {0};
-        so.url = redis;
-        const char *pw = dd_config_get(cfg, "redis.password");
-        so.password = pw && *pw ? pw : NULL;
-        so.retries = 2;
-        st = dd_store_new(&so, err, sizeof err);
+        st = dd_live_connect(cfg, redis, err, sizeof err);
         if (!st) {
             fprintf(stderr, "drgdip settle: redis: %s\n", err);
             goto out;

@@ -79,8 +79,6 @@ int dd_cmd_snapshot(int argc, char **argv)
         dd_config_destroy(cfg);
         return 2;
     }
-    if (!url)
-        url = dd_config_get(cfg, "redis.url");
     if (!data) {
         const char *d = dd_config_get(cfg, "data.dir");
         data = d && *d ? d : NULL;
@@ -92,12 +90,7 @@ int dd_cmd_snapshot(int argc, char **argv)
         fprintf(stderr, "drgdip snapshot: data: %s\n", err);
         goto done;
     }
-    dd_store_opts so = {0};
-    so.url = url;
-    const char *pw = dd_config_get(cfg, "redis.password");
-    so.password = pw && *pw ? pw : NULL;
-    so.retries = 2;
-    st = dd_store_new(&so, err, sizeof err);
+    st = dd_live_connect(cfg, url, err, sizeof err);
     if (!st) {
         fprintf(stderr, "drgdip snapshot: redis: %s\n", err);
         goto done;

@@ -197,3 +197,13 @@ done:
     dd_store_hash_free(&hs);
     return rc;
 }
+
+dd_store *dd_live_connect(const dd_config *cfg, const char *url, char *errstr, size_t errlen)
+{
+    dd_store_opts so = {0};
+    so.url = url ? url : cfg ? dd_config_get(cfg, "redis.url") : NULL;
+    const char *pw = cfg ? dd_config_get(cfg, "redis.password") : NULL;
+    so.password = pw && *pw ? pw : NULL;
+    so.retries = 2;
+    return dd_store_new(&so, errstr, errlen);
+}

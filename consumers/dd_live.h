@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dd_config.h"
 #include "dd_refdata.h"
 #include "dd_snapshot.h"
 #include "dd_store.h"
@@ -38,5 +39,10 @@ int dd_live_budget_field(char *buf, size_t cap, int month_num, int64_t event_tim
                          int32_t partition, int64_t offset);
 int dd_live_budget_field_parse(const char *s, int *month_num, int64_t *event_time_ms,
                                int32_t *partition, int64_t *offset);
+
+/* A store for readers of the live totals (`drgdip snapshot`, `settle --redis`):
+ * `url`, else the config's redis.url; the config's redis.password; 2 retries.
+ * NULL with errstr on a bad URL. cfg may be NULL. */
+dd_store *dd_live_connect(const dd_config *cfg, const char *url, char *errstr, size_t errlen);
 
 #endif
