@@ -310,19 +310,11 @@ int dd_bench_stream(int argc, char **argv)
 
     /* (b) */
     cfg = dd_config_new();
-    if (!cfg || dd_config_set(cfg, "kafka.bootstrap.servers", bs, err, sizeof err) ||
-        dd_config_set(cfg, "redis.url", dd_redis_server_url(rs), err, sizeof err) ||
-        dd_config_set(cfg, "group.id", "drgdip-bench", err, sizeof err) ||
-        dd_config_set(cfg, "log.level", "warn", err, sizeof err) ||
-        dd_config_set(cfg, "stats.interval_s", "0", err, sizeof err) ||
-        /* librdkafka's mock broker answers a fetch only at fetch.wait.max.ms
-         * (default 500) when the partition was empty at request time, even if
-         * data arrives meanwhile (a real broker answers at once): without
-         * this the latency run measures that wait (p50 ~400 ms). */
-        dd_config_set(cfg, "kafka.fetch.wait.max.ms", "10", err, sizeof err) ||
+    if (!cfg ||
+        dd_devbroker_processor_config(cfg, bs, dd_redis_server_url(rs), "drgdip-bench", data, err,
+                                      sizeof err) ||
         dd_config_set(cfg, "pseudonym.key", "000102030405060708090a0b0c0d0e0f", err,
-                      sizeof err) ||
-        (data && dd_config_set(cfg, "data.dir", data, err, sizeof err))) {
+                      sizeof err)) {
         fprintf(stderr, "drgdip bench stream: config: %s\n", cfg ? err : "out of memory");
         goto out;
     }

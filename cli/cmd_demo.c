@@ -542,16 +542,8 @@ int dd_cmd_demo(int argc, char **argv)
         fprintf(stderr, "drgdip demo: out of memory\n");
         goto out;
     }
-    if (dd_config_set(cfg, "kafka.bootstrap.servers", dd_devbroker_bootstraps(broker), err,
-                      sizeof err) ||
-        dd_config_set(cfg, "redis.url", redis_url, err, sizeof err) ||
-        dd_config_set(cfg, "group.id", "drgdip-demo", err, sizeof err) ||
-        dd_config_set(cfg, "log.level", "warn", err, sizeof err) ||
-        dd_config_set(cfg, "stats.interval_s", "0", err, sizeof err) ||
-        /* the mock broker answers an empty-partition fetch only when
-         * fetch.wait.max.ms runs out (see cli/bench_stream.c) */
-        dd_config_set(cfg, "kafka.fetch.wait.max.ms", "10", err, sizeof err) ||
-        (data && dd_config_set(cfg, "data.dir", data, err, sizeof err)) ||
+    if (dd_devbroker_processor_config(cfg, dd_devbroker_bootstraps(broker), redis_url,
+                                      "drgdip-demo", data, err, sizeof err) ||
         demo_pseudonym_key(cfg, err, sizeof err)) {
         fprintf(stderr, "drgdip demo: config: %s\n", err);
         goto out;

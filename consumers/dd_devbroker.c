@@ -106,3 +106,18 @@ void dd_devbroker_destroy(dd_devbroker *b)
     free(b->bootstraps);
     free(b);
 }
+
+int dd_devbroker_processor_config(dd_config *cfg, const char *bootstraps, const char *redis_url,
+                                  const char *group_id, const char *data_dir, char *errstr,
+                                  size_t errlen)
+{
+    if (dd_config_set(cfg, "kafka.bootstrap.servers", bootstraps, errstr, errlen) ||
+        dd_config_set(cfg, "redis.url", redis_url, errstr, errlen) ||
+        dd_config_set(cfg, "group.id", group_id, errstr, errlen) ||
+        dd_config_set(cfg, "log.level", "warn", errstr, errlen) ||
+        dd_config_set(cfg, "stats.interval_s", "0", errstr, errlen) ||
+        dd_config_set(cfg, "kafka.fetch.wait.max.ms", "10", errstr, errlen) ||
+        (data_dir && dd_config_set(cfg, "data.dir", data_dir, errstr, errlen)))
+        return -1;
+    return 0;
+}

@@ -22,6 +22,8 @@
 
 #include <stddef.h>
 
+#include "dd_config.h"
+
 #define DD_DEVBROKER_DEFAULT_PARTITIONS 8
 #define DD_DEVBROKER_MAX_PARTITIONS 1024
 /* What the mock keeps per partition before pruning (librdkafka 2.0.2,
@@ -45,5 +47,15 @@ int dd_devbroker_partitions(const dd_devbroker *b);
 
 /* Stops the cluster (clients still connected see it disappear). NULL ok. */
 void dd_devbroker_destroy(dd_devbroker *b);
+
+/* Settings of an in-process processor on the dev broker (demo, bench):
+ * bootstrap list, redis.url, group.id, data.dir (NULL: the shipped data),
+ * warn-level logs without periodic stats, and kafka.fetch.wait.max.ms 10:
+ * the mock broker answers a fetch of an empty partition only when that wait
+ * runs out (default 500 ms), even if data arrives meanwhile, where a real
+ * broker answers at once. 0, or -1 with errstr. */
+int dd_devbroker_processor_config(dd_config *cfg, const char *bootstraps, const char *redis_url,
+                                  const char *group_id, const char *data_dir, char *errstr,
+                                  size_t errlen);
 
 #endif
