@@ -87,16 +87,6 @@ void dd_settle_month(const dd_settle_month_in *in, dd_settle_month_out *out)
     out->profit_loss_fen = out->settlement_fen - in->medfee_fen;
 }
 
-void dd_settle_period(const dd_settle_period_in *in, dd_settle_period_out *out)
-{
-    out->settlement_fen = dd_settle_share(in->budget_fen, in->points_e4, in->region_points_e4);
-    out->fund_settlement_fen =
-        no_pool(in->budget_fen, in->region_points_e4) ? 0 : out->settlement_fen - in->psn_part_fen;
-    out->retention_fen = dd_settle_retention(out->fund_settlement_fen, in->retention_rate_e6);
-    out->payable_fen =
-        out->fund_settlement_fen - out->retention_fen - in->monthly_payables_fen;
-}
-
 void dd_settle_net(const dd_settle_month_in *months, int n_months,
                    const dd_settle_sharing *sharing, dd_settle_netting *out)
 {
@@ -110,7 +100,6 @@ void dd_settle_net(const dd_settle_month_in *months, int n_months,
         out->medfee_fen += m->medfee_fen;
         out->fund_fen += m->fund_fen;
         out->psn_part_fen += m->psn_part_fen;
-        out->retention_fen += ret;
         out->monthly_payables_fen += m->fund_fen - ret;
     }
     int none = no_pool(out->budget_fen, out->region_points_e4);
@@ -124,6 +113,10 @@ void dd_settle_net(const dd_settle_month_in *months, int n_months,
                                                          sharing->rate_e6, sharing->band_e6);
     }
     out->fund_settlement_fen = none ? 0 : out->final_settlement_fen - out->psn_part_fen;
+    /* withheld on what the period settles (a claw-back carries none) */
+    if (n_months > 0 && out->fund_settlement_fen > 0)
+        out->retention_fen = dd_settle_retention(out->fund_settlement_fen,
+                                                 months[n_months - 1].retention_rate_e6);
     out->payable_fen = out->fund_settlement_fen - out->retention_fen - out->monthly_payables_fen;
     out->profit_loss_fen = out->final_settlement_fen - out->medfee_fen;
 }

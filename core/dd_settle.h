@@ -45,27 +45,6 @@ typedef struct {
 
 void dd_settle_month(const dd_settle_month_in *in, dd_settle_month_out *out);
 
-/* One hospital's period netting (quarter, or the year before risk sharing):
- * S_h = round(B_period x P_h / P_period); fund = S_h - personal;
- * retention = round(fund x rate); payable = fund - retention - monthly
- * payables already made (negative: claw-back). With B <= 0 or P <= 0,
- * settlement and fund are 0 (as dd_settle_month).
- * NOTE: this variant RECOMPUTES the retention on the period's fund;
- * `drgdip settle` uses dd_settle_net below, which deducts the retentions
- * actually withheld month by month (the lead's reading of SPEC §7). */
-typedef struct {
-    int64_t budget_fen, region_points_e4;        /* B_q, P_q */
-    int64_t points_e4, psn_part_fen, medfee_fen; /* hospital, over the period */
-    int64_t monthly_payables_fen;                /* sum of monthly payables made */
-    int64_t retention_rate_e6;
-} dd_settle_period_in;
-
-typedef struct {
-    int64_t settlement_fen, fund_settlement_fen, retention_fen, payable_fen;
-} dd_settle_period_out;
-
-void dd_settle_period(const dd_settle_period_in *in, dd_settle_period_out *out);
-
 /* Risk-sharing policy (SPEC §7, §9 sharing.rate / sharing.band). */
 typedef struct {
     int64_t rate_e6, band_e6;
@@ -90,18 +69,24 @@ dd_share_case dd_settle_risk_case(int64_t s_fen, int64_t m_fen, int64_t band_e6)
  *
  *   B = Σ budget_fen, P = Σ region_points_e4 (the region's, per month);
  *   points, medfee, fund, psn_part = the hospital's sums over the months;
- *   retention  = Σ round(F_m x rate_m)   (withheld month by month, kept);
- *   monthly_payables = Σ (F_m - retention_m)  (already paid);
+ *   monthly_payables = Σ (F_m - round(F_m x rate_m))  (already paid);
  *   settlement S = round(B x P_h / P);
  *   final_settlement = S, or with `sharing` (year) dd_settle_risk_share(S,
  *                      M = medfee, rate, band);
  *   fund_settlement = final_settlement - psn_part;
+ *   retention = round(fund_settlement x rate), rate = the last month's
+ *               retention_rate (the period's policy); 0 when
+ *               fund_settlement <= 0 (nothing to withhold from);
  *   payable = fund_settlement - retention - monthly_payables
- *           (= fund_settlement - Σ F; negative: claw-back);
+ *           (negative: claw-back). SPEC §7 read literally ("fund S_h −
+ *           personal; less retention; less the monthly payables already
+ *           made"): the period keeps back a retention on what it settles,
+ *           and the monthly payables were paid net of their own retentions.
  *   profit_loss = final_settlement - medfee.
  * With no budget or P = 0 (B <= 0 or P <= 0): settlement, final_settlement
  * and fund_settlement are 0 (SPEC §11, literal) and no risk sharing applies
- * (share_case NONE), so payable = -Σ F and profit_loss = -medfee. Sums are exact int64 (inputs are bounded far below
+ * (share_case NONE), so retention is 0, payable = -monthly_payables and
+ * profit_loss = -medfee. Sums are exact int64 (inputs are bounded far below
  * overflow by SPEC §11's amount limits). */
 typedef struct {
     int64_t budget_fen, region_points_e4;

@@ -43,17 +43,16 @@ Test(settle_net, quarter_claw_back)
     cr_assert_eq(n.medfee_fen, 13600010);
     cr_assert_eq(n.fund_fen, 10500010);
     cr_assert_eq(n.psn_part_fen, Y(27000));
-    /* retentions: round(2000.005) = 2000.01, 1750.00, 1500.00 */
-    cr_assert_eq(n.retention_fen, 525001);
+    /* monthly retentions round(2000.005) = 2000.01, 1750.00, 1500.00 */
     cr_assert_eq(n.monthly_payables_fen, 9975009); /* 38000.09 + 33250 + 28500 */
     /* S = round(300000.01 x 90000 / 300000) = round(90000.003) = 90000.00 */
     cr_assert_eq(n.settlement_fen, Y(90000));
     cr_assert_eq(n.final_settlement_fen, Y(90000));
     cr_assert_eq(n.share_case, DD_SHARE_NONE);
     cr_assert_eq(n.fund_settlement_fen, Y(63000));
-    /* 63000.00 - 5250.01 - 99750.09 = -42000.10: claw-back */
-    cr_assert_eq(n.payable_fen, -4200010);
-    cr_assert_eq(n.payable_fen, n.fund_settlement_fen - n.fund_fen);
+    cr_assert_eq(n.retention_fen, Y(3150)); /* 5 % of the quarter's 63000.00 */
+    /* 63000.00 - 3150.00 - 99750.09 = -39900.09: claw-back */
+    cr_assert_eq(n.payable_fen, -3990009);
     cr_assert_eq(n.profit_loss_fen, -4600010); /* 90000.00 - 136000.10 */
 }
 
@@ -70,9 +69,9 @@ Test(settle_net, quarter_payment_due_and_shares_add_up)
     cr_assert_eq(n.settlement_fen, 21000001);
     cr_assert_eq(n.settlement_fen + Y(90000), 30000001); /* A + B = B_q */
     cr_assert_eq(n.fund_settlement_fen, 17000001);       /* 210000.01 - 40000.00 */
-    cr_assert_eq(n.retention_fen, Y(7500));
-    cr_assert_eq(n.monthly_payables_fen, Y(142500));
-    cr_assert_eq(n.payable_fen, 2000001); /* 170000.01 - 7500 - 142500 = 20000.01 due */
+    cr_assert_eq(n.retention_fen, Y(8500));              /* round(8500.0005) */
+    cr_assert_eq(n.monthly_payables_fen, Y(142500));     /* 3 x (50000 - 2500) */
+    cr_assert_eq(n.payable_fen, 1900001); /* 170000.01 - 8500 - 142500 = 19000.01 due */
     cr_assert_eq(n.profit_loss_fen, 2000001); /* 210000.01 - 190000.00 */
 }
 
@@ -111,9 +110,9 @@ Test(settle_net, single_active_month_equals_the_month)
     cr_assert_eq(n.settlement_fen, mo.settlement_fen);
     cr_assert_eq(n.settlement_fen, 5910819);
     cr_assert_eq(n.fund_settlement_fen, 4334819);
-    cr_assert_eq(n.retention_fen, 315200);
-    cr_assert_eq(n.monthly_payables_fen, 5988800);
-    cr_assert_eq(n.payable_fen, -1969181); /* 43348.19 - 63040.00 */
+    cr_assert_eq(n.retention_fen, 216741); /* round(2167.4095) */
+    cr_assert_eq(n.monthly_payables_fen, 5988800); /* 63040.00 - 3152.00 */
+    cr_assert_eq(n.payable_fen, -1870722); /* 43348.19 - 2167.41 - 59888.00 */
     cr_assert_eq(n.profit_loss_fen, mo.profit_loss_fen);
 }
 
@@ -135,9 +134,9 @@ Test(settle_net, no_budget_quarter)
         cr_assert_eq(n.final_settlement_fen, 0);
         cr_assert_eq(n.fund_settlement_fen, 0);
         cr_assert_eq(n.share_case, DD_SHARE_NONE);
-        cr_assert_eq(n.retention_fen, Y(150));
+        cr_assert_eq(n.retention_fen, 0); /* nothing settled, nothing withheld */
         cr_assert_eq(n.monthly_payables_fen, Y(2850));
-        cr_assert_eq(n.payable_fen, -Y(3000));
+        cr_assert_eq(n.payable_fen, -Y(2850));
         cr_assert_eq(n.profit_loss_fen, -Y(3600));
     }
 }
@@ -183,7 +182,9 @@ static void year_run(int64_t m_yuan, dd_settle_netting *n)
     cr_assert_eq(n->psn_part_fen, psn);
     cr_assert_eq(n->fund_fen, fund);
     cr_assert_eq(n->fund_settlement_fen, n->final_settlement_fen - psn);
-    cr_assert_eq(n->payable_fen, n->fund_settlement_fen - fund);
+    cr_assert_eq(n->retention_fen, (n->fund_settlement_fen * 5 + 50) / 100); /* 5 %, whole fen here */
+    cr_assert_eq(n->payable_fen,
+                 n->fund_settlement_fen - n->retention_fen - n->monthly_payables_fen);
     cr_assert_eq(n->profit_loss_fen, n->final_settlement_fen - medfee);
 }
 
@@ -213,12 +214,12 @@ Test(settle_net, year_m105000_every_figure)
 {
     dd_settle_netting n;
     year_run(105000, &n);
-    /* F 84000.00 = 12 x 7000.00; retention 12 x 350.00 */
-    cr_assert_eq(n.retention_fen, Y(4200));
+    /* F 84000.00 = 12 x 7000.00 paid net of 12 x 350.00 */
     cr_assert_eq(n.monthly_payables_fen, Y(79800));
     cr_assert_eq(n.final_settlement_fen, Y(103000));
     cr_assert_eq(n.fund_settlement_fen, Y(82000)); /* 103000 - 21000 */
-    cr_assert_eq(n.payable_fen, -Y(2000));         /* 82000 - 4200 - 79800 */
+    cr_assert_eq(n.retention_fen, Y(4100));        /* 5 % of 82000 */
+    cr_assert_eq(n.payable_fen, -Y(1900));         /* 82000 - 4100 - 79800 */
     cr_assert_eq(n.profit_loss_fen, -Y(2000));     /* 103000 - 105000 */
 }
 
@@ -229,11 +230,11 @@ Test(settle_net, year_m115000_every_figure)
     /* medfee 11 x 9583.33 + 9583.37, psn 11 x 1916.66 + 1916.74, so
      * F = 11 x 7666.67 + 7666.63 = 92000.00; retentions round(383.3335) =
      * 383.33 (x 11) and round(383.3315) = 383.33 -> 4599.96 */
-    cr_assert_eq(n.retention_fen, 459996);
     cr_assert_eq(n.monthly_payables_fen, 9200000 - 459996);
     cr_assert_eq(n.final_settlement_fen, Y(100000)); /* beyond the band: S */
     cr_assert_eq(n.fund_settlement_fen, Y(77000));   /* 100000 - 23000 */
-    cr_assert_eq(n.payable_fen, -Y(15000));          /* 77000 - 92000 */
+    cr_assert_eq(n.retention_fen, Y(3850));
+    cr_assert_eq(n.payable_fen, -1425004);           /* 77000 - 3850 - 87400.04 */
     cr_assert_eq(n.profit_loss_fen, -Y(15000));
 }
 
@@ -252,8 +253,28 @@ Test(settle_net, year_rounding_of_the_shared_part)
     dd_settle_net(&m, 1, &sh, &n);
     cr_assert_eq(n.final_settlement_fen, 100002);
     cr_assert_eq(n.share_case, DD_SHARE_OVERRUN_SHARED);
-    cr_assert_eq(n.retention_fen, 5000); /* round(5000.15 fen) */
-    cr_assert_eq(n.payable_fen, 100002 - 100003);
+    cr_assert_eq(n.retention_fen, 5000); /* round(5000.1 fen) on 1000.02 */
+    cr_assert_eq(n.monthly_payables_fen, 100003 - 5000); /* round(5000.15 fen) withheld */
+    cr_assert_eq(n.payable_fen, 100002 - 5000 - 95003);
+}
+
+/* 6 % retention with a rounding edge: S_h = round(100000.00 x 30000 / 90000)
+ * = 33333.33; personal 8000.00 -> fund 25333.33; retention round(1519.9998)
+ * = 1520.00; the month paid 30319.15 - round(1819.149) = 28500.00;
+ * payable 25333.33 - 1520.00 - 28500.00 = -4686.67 (claw-back). */
+Test(settle_net, claw_back_at_six_percent)
+{
+    dd_settle_month_in m = {.budget_fen = Y(100000), .region_points_e4 = 900000000,
+                            .points_e4 = 300000000, .medfee_fen = Y(40000),
+                            .fund_fen = 3031915, .psn_part_fen = Y(8000),
+                            .retention_rate_e6 = 60000};
+    dd_settle_netting n;
+    dd_settle_net(&m, 1, NULL, &n);
+    cr_assert_eq(n.settlement_fen, 3333333);
+    cr_assert_eq(n.fund_settlement_fen, 2533333);
+    cr_assert_eq(n.retention_fen, 152000);
+    cr_assert_eq(n.monthly_payables_fen, Y(28500));
+    cr_assert_eq(n.payable_fen, -468667);
 }
 
 Test(settle_net, share_case_names)
