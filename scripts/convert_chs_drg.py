@@ -7,7 +7,7 @@ usage: convert_chs_drg.py [SHARED_DATA_DIR] [OUTPUT_DATA_DIR]
 Reads  chs-drg-1.1/{1_MDC,2_ADRG,3_DRG,4_ADRG_DETAIL}.txt, MDC/MDC*.txt,
        clean/{mcc,cc,cce,or-procedures}.txt and icd/icd10-yb-2.0.txt,
        icd/icd9cm3-yb-2.0.txt.
-Writes OUTPUT/chs-drg-1.1/chs-drg-1.1.tbl (+ LICENSE) and OUTPUT/icd/LICENSE-icd.
+Writes OUTPUT/chs-drg-1.1/chs-drg-1.1.tbl (+ LICENSE) and OUTPUT/icd/LICENSE.
 
 It validates while converting and prints what it found.  The output is
 deterministic: re-running gives a byte-identical file.  The debris-laden
@@ -449,7 +449,7 @@ def main(argv):
     shutil.copyfile(os.path.join(drg_dir, "LICENSE"), os.path.join(odir, "LICENSE"))
     os.makedirs(os.path.join(dst, "icd"), exist_ok=True)
     shutil.copyfile(os.path.join(src, "icd", "LICENSE"),
-                    os.path.join(dst, "icd", "LICENSE-icd"))
+                    os.path.join(dst, "icd", "LICENSE"))
 
     # ---- report ----------------------------------------------------------
     n_rules = sum(len(a["rules"]) for a in adrgs)

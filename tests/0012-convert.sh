@@ -18,7 +18,7 @@ cmp "$TMP/a/chs-drg-1.1/chs-drg-1.1.tbl" "$ROOT/data/chs-drg-1.1/chs-drg-1.1.tbl
     exit 1
 }
 cmp "$TMP/a/chs-drg-1.1/LICENSE" "$SHARED/data/chs-drg-1.1/LICENSE"
-cmp "$TMP/a/icd/LICENSE-icd" "$SHARED/data/icd/LICENSE"
+cmp "$TMP/a/icd/LICENSE" "$SHARED/data/icd/LICENSE"
 for want in "MDCs 26," "ADRGs 376 (S 166, O 24, M 186)" "DRGs 628" "MDCZ regions 9" \
             "diagnosis codes in no ICD-10 list: 1 ['K30.x00x002']" \
             "procedure codes in no ICD-9-CM-3 list: 0"; do
