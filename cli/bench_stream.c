@@ -12,9 +12,7 @@
  * Figures, never pass/fail. The events are `drgdip gen` output.
  */
 #include <librdkafka/rdkafka.h>
-#include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +23,7 @@
 #include "dd_datadir.h"
 #include "dd_devbroker.h"
 #include "dd_gen.h"
-#include "dd_processor.h"
+#include "dd_processor_thread.h"
 #include "dd_produce.h"
 #include "dd_redis_server.h"
 #include "dd_time.h"
@@ -67,21 +65,6 @@ static void sleep_s(double s)
         return;
     struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
     nanosleep(&ts, NULL);
-}
-
-typedef struct {
-    dd_processor *p;
-    volatile sig_atomic_t stop;
-    _Atomic int done;
-    _Atomic int rc;
-} bproc;
-
-static void *bproc_main(void *arg)
-{
-    bproc *t = arg;
-    atomic_store(&t->rc, dd_processor_run(t->p, &t->stop));
-    atomic_store(&t->done, 1);
-    return NULL;
 }
 
 typedef struct {
@@ -245,9 +228,7 @@ int dd_bench_stream(int argc, char **argv)
     dd_processor *proc = NULL;
     dd_producer *prod = NULL, *lprod = NULL;
     dd_gen *gen = NULL;
-    bproc bp = {0};
-    pthread_t tid;
-    int started = 0;
+    dd_processor_thread *pt = NULL;
     double raw_eps = 0, e2e_eps = 0;
     int64_t p50 = -1, p99 = -1;
     uint64_t lat_events = 0;
@@ -318,17 +299,12 @@ int dd_bench_stream(int argc, char **argv)
         fprintf(stderr, "drgdip bench stream: config: %s\n", cfg ? err : "out of memory");
         goto out;
     }
-    proc = dd_processor_new(cfg, ds, err, sizeof err);
-    if (!proc) {
+    pt = dd_processor_thread_start(cfg, ds, err, sizeof err);
+    if (!pt) {
         fprintf(stderr, "drgdip bench stream: processor: %s\n", err);
         goto out;
     }
-    bp.p = proc;
-    if (pthread_create(&tid, NULL, bproc_main, &bp)) {
-        fprintf(stderr, "drgdip bench stream: cannot start the processor thread\n");
-        goto out;
-    }
-    started = 1;
+    proc = dd_processor_thread_processor(pt);
     dd_processor_stats ps;
     double t_first = 0, t_done = 0, deadline = now_s() + 600;
     for (;;) {
@@ -340,12 +316,12 @@ int dd_bench_stream(int argc, char **argv)
             t_done = t;
             break;
         }
-        if (atomic_load(&bp.done) || t > deadline) {
+        int stopped = dd_processor_thread_done(pt, NULL);
+        if (stopped || t > deadline) {
             fprintf(stderr, "drgdip bench stream: processor %s after %llu of %llu events%s%s\n",
-                    atomic_load(&bp.done) ? "stopped" : "too slow",
+                    stopped ? "stopped" : "too slow",
                     (unsigned long long)processed(&ps), (unsigned long long)total,
-                    atomic_load(&bp.done) ? ": " : "",
-                    atomic_load(&bp.done) ? dd_processor_errstr(proc) : "");
+                    stopped ? ": " : "", stopped ? dd_processor_errstr(proc) : "");
             goto out;
         }
         sleep_s(0.002);
@@ -385,7 +361,7 @@ int dd_bench_stream(int argc, char **argv)
         dd_processor_get_stats(proc, &ps);
         if (processed(&ps) >= total + ls.sent)
             break;
-        if (atomic_load(&bp.done) || now_s() > deadline) {
+        if (dd_processor_thread_done(pt, NULL) || now_s() > deadline) {
             fprintf(stderr, "drgdip bench stream: the latency run did not complete\n");
             goto out;
         }
@@ -423,13 +399,9 @@ int dd_bench_stream(int argc, char **argv)
     }
     ret = 0;
 out:
-    if (started) {
-        bp.stop = 1;
-        pthread_join(tid, NULL);
-    }
+    dd_processor_thread_stop(pt);
     dd_producer_destroy(lprod);
     dd_producer_destroy(prod);
-    dd_processor_destroy(proc);
     dd_config_destroy(cfg);
     dd_gen_destroy(gen);
     dd_redis_server_destroy(rs);

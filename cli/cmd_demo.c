@@ -7,9 +7,7 @@
  * by core/dd_alert over the same events: `drgdip run` does not emit alerts
  * yet), and where to look next.
  */
-#include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +22,7 @@
 #include "dd_gen.h"
 #include "dd_ledger.h"
 #include "dd_live.h"
-#include "dd_processor.h"
+#include "dd_processor_thread.h"
 #include "dd_produce.h"
 #include "dd_redis_server.h"
 #include "dd_store.h"
@@ -72,19 +70,6 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-typedef struct {
-    dd_processor *p;
-    volatile sig_atomic_t stop;
-    _Atomic int rc; /* read by the main thread while the processor runs */
-} proc_thread;
-
-static void *proc_main(void *arg)
-{
-    proc_thread *t = arg;
-    t->rc = dd_processor_run(t->p, &t->stop);
-    return NULL;
 }
 
 /* The alerts: the core evaluator (dd_alert) fed in-process with every
@@ -465,9 +450,7 @@ int dd_cmd_demo(int argc, char **argv)
     dd_gen *gen = NULL;
     dd_store *store = NULL;
     demo_alerts da = {0};
-    proc_thread pt = {0};
-    pthread_t tid;
-    int thread_started = 0;
+    dd_processor_thread *pt = NULL;
     struct sigaction sa = {0}, old_int, old_term;
     sa.sa_handler = demo_on_signal;
     sigaction(SIGINT, &sa, &old_int);
@@ -548,23 +531,18 @@ int dd_cmd_demo(int argc, char **argv)
         fprintf(stderr, "drgdip demo: config: %s\n", err);
         goto out;
     }
-    proc = dd_processor_new(cfg, ds, err, sizeof err);
-    if (!proc) {
+    pt = dd_processor_thread_start(cfg, ds, err, sizeof err);
+    if (!pt) {
         fprintf(stderr, "drgdip demo: processor: %s\n", err);
         goto out;
     }
-    pt.p = proc;
-    if (pthread_create(&tid, NULL, proc_main, &pt)) {
-        fprintf(stderr, "drgdip demo: cannot start the processor thread\n");
-        goto out;
-    }
-    thread_started = 1;
+    proc = dd_processor_thread_processor(pt);
     /* let the processor join its consumer group first, so the latency
      * figures measure processing, not the group join */
     for (double t0 = now_s(); now_s() - t0 < 20 && !demo_interrupted;) {
         dd_processor_stats js;
         dd_processor_get_stats(proc, &js);
-        if (js.rebalances > 0 || pt.rc != 0)
+        if (js.rebalances > 0 || dd_processor_thread_done(pt, NULL))
             break;
         struct timespec ts = {0, 20 * 1000000};
         nanosleep(&ts, NULL);
@@ -630,11 +608,12 @@ int dd_cmd_demo(int argc, char **argv)
             break;
         if (demo_interrupted)
             goto interrupted;
-        if (pt.rc != 0 || now_s() - t_wait > 300) {
+        int stopped = dd_processor_thread_done(pt, NULL);
+        if (stopped || now_s() - t_wait > 300) {
             fprintf(stderr, "\ndrgdip demo: the processor %s (%llu of %llu events processed)%s%s\n",
-                    pt.rc ? "failed" : "did not finish in 300 s",
+                    stopped ? "stopped" : "did not finish in 300 s",
                     (unsigned long long)processed(&ps), (unsigned long long)total,
-                    pt.rc ? ": " : "", pt.rc ? dd_processor_errstr(proc) : "");
+                    stopped ? ": " : "", stopped ? dd_processor_errstr(proc) : "");
             goto out;
         }
         double t = now_s();
@@ -721,15 +700,11 @@ interrupted:
     fprintf(stderr, "\ndrgdip demo: interrupted, cleaning up\n");
     ret = 1;
 out:
-    if (thread_started) {
-        pt.stop = 1;
-        pthread_join(tid, NULL);
-    }
+    dd_processor_thread_stop(pt);
     dd_store_destroy(store);
     da_free(&da);
     dd_gen_destroy(gen);
     dd_producer_destroy(prod);
-    dd_processor_destroy(proc);
     dd_config_destroy(cfg);
     dd_redis_server_destroy(rs);
     dd_devbroker_destroy(broker);
