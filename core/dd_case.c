@@ -47,12 +47,26 @@ int dd_scope_equal(const dd_scope *a, const dd_scope *b)
 
 /* ---------------- state ---------------- */
 
-static void copy_str(char *dst, size_t cap, const char *src)
+static inline void copy_str(char *dst, size_t cap, const char *src)
 {
     size_t n = strlen(src);
     if (n >= cap)
         n = cap - 1;
-    memcpy(dst, src, n);
+    if (n >= 8 && n <= 16) { /* the usual codes: two words, no call */
+        uint64_t a, b;
+        memcpy(&a, src, 8);
+        memcpy(&b, src + n - 8, 8);
+        memcpy(dst, &a, 8);
+        memcpy(dst + n - 8, &b, 8);
+    } else if (n >= 4 && n < 8) {
+        uint32_t a, b;
+        memcpy(&a, src, 4);
+        memcpy(&b, src + n - 4, 4);
+        memcpy(dst, &a, 4);
+        memcpy(dst + n - 4, &b, 4);
+    } else {
+        memcpy(dst, src, n);
+    }
     dst[n] = '\0';
 }
 
@@ -90,7 +104,7 @@ static void set_version(dd_version *v, const dd_event *ev, uint64_t seq)
     v->seq = seq;
 }
 
-static int store_list(dd_case *c, const dd_event *ev)
+static int store_list(dd_case *c, const dd_event *ev, dd_case_codes_alloc fn, void *ctx)
 {
     size_t need = 0;
     for (int i = 0; i < ev->n_other_dx; i++)
@@ -98,8 +112,16 @@ static int store_list(dd_case *c, const dd_event *ev)
     for (int i = 0; i < ev->n_procedures; i++)
         need += strlen(ev->procedures[i]) + 1;
     if (need > c->list.codes_cap) {
-        size_t cap = need < 64 ? 64 : need;
-        char *nb = realloc(c->list.codes, cap);
+        /* the codes are rewritten whole below: the old bytes need no copy */
+        size_t cap;
+        char *nb;
+        if (fn) {
+            cap = (need + 7) & ~(size_t)7;
+            nb = fn(ctx, cap);
+        } else {
+            cap = need < 64 ? 64 : need;
+            nb = realloc(c->list.codes, cap);
+        }
         if (!nb)
             return -1;
         c->list.codes = nb;
@@ -131,6 +153,12 @@ static int store_list(dd_case *c, const dd_event *ev)
 }
 
 int dd_case_apply(dd_case *c, const dd_event *ev, uint64_t seq)
+{
+    return dd_case_apply_alloc(c, ev, seq, NULL, NULL);
+}
+
+int dd_case_apply_alloc(dd_case *c, const dd_event *ev, uint64_t seq, dd_case_codes_alloc fn,
+                        void *ctx)
 {
     switch (ev->type) {
     case DD_EV_SETTLEMENT:
@@ -167,7 +195,7 @@ int dd_case_apply(dd_case *c, const dd_event *ev, uint64_t seq)
     case DD_EV_SETTLEMENT_LIST:
         if (!newer(&c->list.v, ev, seq))
             return 0;
-        if (store_list(c, ev))
+        if (store_list(c, ev, fn, ctx))
             return -1;
         set_version(&c->list.v, ev, seq);
         return 1;
@@ -302,6 +330,12 @@ static void group_case(const dd_dataset *ds, const dd_region *r, const dd_case *
 void dd_case_contribution(const dd_dataset *ds, const dd_case *c, dd_group_memo *memo,
                           dd_contrib *out)
 {
+    dd_case_contribution_at(ds, NULL, NULL, c, memo, out);
+}
+
+void dd_case_contribution_at(const dd_dataset *ds, const dd_region *r, const dd_hospital *h,
+                             const dd_case *c, dd_group_memo *memo, dd_contrib *out)
+{
     memset(out, 0, sizeof *out);
     out->reason = "";
     out->category = DD_CAT_UNGROUPABLE;
@@ -309,8 +343,10 @@ void dd_case_contribution(const dd_dataset *ds, const dd_case *c, dd_group_memo 
     out->dscg_way = -1;
     if (!c->setl.v.present)
         return;
-    const dd_region *r = dd_dataset_region(ds, c->admdvs);
-    const dd_hospital *h = dd_dataset_hospital(ds, c->fixmedins_code);
+    if (!r || !h) {
+        r = dd_dataset_region(ds, c->admdvs);
+        h = dd_dataset_hospital(ds, c->fixmedins_code);
+    }
     if (!r || !h || h->region != r->index)
         return; /* not scorable under this dataset: contributes nothing */
     const dd_policy *pol = &r->policy;
@@ -476,17 +512,26 @@ static const dd_counter pending_ctr[DD_PENDING__COUNT] = {
     DD_CTR_ELIGIBLE, DD_CTR_PENDING_NO_LIST, DD_CTR_PENDING_QC_FAILED,
     DD_CTR_PENDING_NOT_RECONCILED, DD_CTR_PENDING_LATE_LIST};
 
-/* The one place that decides which counter gets what: both forms use it. */
+/* The one place that decides which counter gets what: every form uses it.
+ * Dense: values are added (times `sign`) straight into a dense
+ * vector; otherwise they are collected as sparse pairs. */
 typedef struct {
     dd_counter_kv *kv;
     int n;
     uint64_t seen; /* counters already in kv: the search runs only for repeats */
+    int64_t *ctr;
+    int64_t sign;
+    int dense; /* a constant in each caller: the other branch compiles away */
 } kv_sink;
 
 _Static_assert(DD_CTR__COUNT <= 64, "kv_sink.seen is one 64-bit mask");
 
-static void put(kv_sink *s, dd_counter id, int64_t v)
+static inline __attribute__((always_inline)) void put(kv_sink *s, dd_counter id, int64_t v)
 {
+    if (s->dense) {
+        s->ctr[id] += s->sign * v;
+        return;
+    }
     if (!v)
         return;
     uint64_t bit = UINT64_C(1) << id;
@@ -503,9 +548,13 @@ static void put(kv_sink *s, dd_counter id, int64_t v)
     s->n++;
 }
 
-int dd_contrib_counters_sparse(const dd_contrib *c, dd_counter_kv *out)
+/* Reads in_scope, reversed, the four amounts, has_list, category,
+ * points_e4, grouped_by_scheme, grouped, weight_e4, severity, late,
+ * qc_missing, dscg_way, qc_failed, pending, paid, paid_points_e4,
+ * paid_category, eligible, in_cmi and special — nothing else (the ledger's
+ * packed contributions, ctr_add_packed in dd_ledger.c, set only these). */
+static inline __attribute__((always_inline)) int emit_counters(const dd_contrib *c, kv_sink s)
 {
-    kv_sink s = {out, 0, 0};
     if (!c->in_scope)
         return 0;
     if (c->reversed) {
@@ -559,6 +608,18 @@ int dd_contrib_counters_sparse(const dd_contrib *c, dd_counter_kv *out)
     put(&s, DD_CTR_SPECIAL_APPROVED, c->special == DD_SPECIAL_APPROVED);
     put(&s, DD_CTR_SPECIAL_REJECTED, c->special == DD_SPECIAL_REJECTED);
     return s.n;
+}
+
+int dd_contrib_counters_sparse(const dd_contrib *c, dd_counter_kv *out)
+{
+    kv_sink s = {out, 0, 0, NULL, 0, 0};
+    return emit_counters(c, s);
+}
+
+void dd_contrib_counters_add(const dd_contrib *c, int64_t sign, int64_t ctr[DD_CTR__COUNT])
+{
+    kv_sink s = {NULL, 0, 0, ctr, sign, 1};
+    emit_counters(c, s);
 }
 
 void dd_contrib_counters(const dd_contrib *c, int64_t out[DD_CTR__COUNT])

@@ -201,6 +201,14 @@ void dd_case_free(dd_case *c); /* frees the list codes; the struct stays reusabl
  * already be pseudonymised (it is stored as given, truncated to 16 chars). */
 int dd_case_apply(dd_case *c, const dd_event *ev, uint64_t seq);
 
+/* The same, with the list codes' storage from the caller: fn(ctx, n)
+ * returns n bytes that stay valid as long as the case (an arena), or NULL
+ * (out of memory). Such a case's codes are never realloc'ed or freed here:
+ * do not dd_case_free it. fn NULL = dd_case_apply. */
+typedef char *(*dd_case_codes_alloc)(void *ctx, size_t n);
+int dd_case_apply_alloc(dd_case *c, const dd_event *ev, uint64_t seq, dd_case_codes_alloc fn,
+                        void *ctx);
+
 /* Codes of the current list as arrays (caller arrays of DD_EVENT_MAX_DX /
  * DD_EVENT_MAX_PROC entries). */
 void dd_case_list_codes(const dd_case *c, const char **other_dx, const char **procedures);
@@ -284,6 +292,12 @@ typedef struct {
 void dd_case_contribution(const dd_dataset *ds, const dd_case *c, dd_group_memo *memo,
                           dd_contrib *out);
 
+/* The same with the region and hospital already resolved (r and h as
+ * dd_dataset_region(ds, c->admdvs) and dd_dataset_hospital(ds,
+ * c->fixmedins_code) return them; NULL for either = look both up). */
+void dd_case_contribution_at(const dd_dataset *ds, const dd_region *r, const dd_hospital *h,
+                             const dd_case *c, dd_group_memo *memo, dd_contrib *out);
+
 /* Dense counter vector of a contribution (zero-filled first). */
 void dd_contrib_counters(const dd_contrib *c, int64_t out[DD_CTR__COUNT]);
 
@@ -293,6 +307,10 @@ typedef struct {
     int64_t value;
 } dd_counter_kv;
 int dd_contrib_counters_sparse(const dd_contrib *c, dd_counter_kv *out);
+
+/* ctr[i] += sign * counters(c)[i] for every counter (the replay totals:
+ * no sparse vector in between). */
+void dd_contrib_counters_add(const dd_contrib *c, int64_t sign, int64_t ctr[DD_CTR__COUNT]);
 
 /* Run the grouper for the current list (explain): fills the DRG or DIP
  * result (path, warnings). Returns the scheme, or -1 without a list. */

@@ -11,6 +11,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "dd_hash.h"
 #include "dd_num.h"
@@ -219,6 +222,103 @@ int dd_event_parse_amount(const char *s, size_t len, int64_t *fen)
     return 0;
 }
 
+/* ---- times and dates ----
+ * The canonical shapes "YYYY-MM-DD" and "YYYY-MM-DDTHH:MM:SS+08:00" (any
+ * +-HH:MM offset) are parsed here without the general parser's loops;
+ * anything else, or any value the fast path would have to judge (a day
+ * after the 28th, an hour over 23, ...), goes to dd_time_parse_date /
+ * dd_time_parse_iso_ms, so the results and the errors are theirs. */
+
+static inline int dig2(const char *s, int *v)
+{
+    unsigned a = (unsigned)(unsigned char)s[0] - '0', b = (unsigned)(unsigned char)s[1] - '0';
+    *v = (int)(a * 10 + b);
+    return a <= 9 && b <= 9;
+}
+
+/* 1 with y/m/d set when s is a plain valid date with day <= 28. */
+static inline int fast_ymd(const char *s, int *y, int *m, int *d)
+{
+    int c, yy;
+    if (s[4] != '-' || s[7] != '-' || !dig2(s, &c) || !dig2(s + 2, &yy) || !dig2(s + 5, m) ||
+        !dig2(s + 8, d))
+        return 0;
+    *y = c * 100 + yy;
+    return *y >= 1900 && *y <= 2999 && *m >= 1 && *m <= 12 && *d >= 1 && *d <= 28;
+}
+
+static int parse_date_fast(const char *s, size_t len, int32_t *days)
+{
+    int y, m, d;
+    if (len == 10 && fast_ymd(s, &y, &m, &d)) {
+        *days = dd_days_from_civil(y, m, d);
+        return 0;
+    }
+    return dd_time_parse_date(s, len, days);
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define B8(x) (UINT64_C(0x0101010101010101) * (x))
+/* The bytes of w under mask m (0xFF per byte) are all ASCII digits. */
+static inline int swar_digits(uint64_t w, uint64_t m)
+{
+    uint64_t a = w & m;
+    return (a & (B8(0xF0) & m)) == (B8(0x30) & m) &&
+           ((a + (B8(0x06) & m)) & (B8(0xF0) & m)) == (B8(0x30) & m);
+}
+
+/* The shape of "YYYY-MM-DDTHH:MM:SS?HH:MM" in three words and a byte:
+ * digits where the masks say, the separators elsewhere (the offset sign
+ * at byte 19 is checked apart). */
+static inline int iso_shape(const char *s)
+{
+    uint64_t w0, w1, w2;
+    memcpy(&w0, s, 8);
+    memcpy(&w1, s + 8, 8);
+    memcpy(&w2, s + 16, 8);
+    const uint64_t m0 = UINT64_C(0x00FFFF00FFFFFFFF); /* YYYY-MM- */
+    const uint64_t m1 = UINT64_C(0xFFFF00FFFF00FFFF); /* DDTHH:MM */
+    const uint64_t m2 = UINT64_C(0xFF00FFFF00FFFF00); /* :SS?HH:M (? = byte 3) */
+    const uint64_t sep0 = (uint64_t)'-' << 32 | (uint64_t)'-' << 56;
+    const uint64_t sep1 = (uint64_t)'T' << 16 | (uint64_t)':' << 40;
+    const uint64_t sep2 = (uint64_t)':' | (uint64_t)':' << 48;
+    const uint64_t m2s = ~m2 & ~(UINT64_C(0xFF) << 24);
+    return swar_digits(w0, m0) && swar_digits(w1, m1) && swar_digits(w2, m2) &&
+           (w0 & ~m0) == sep0 && (w1 & ~m1) == sep1 && (w2 & m2s) == sep2 &&
+           (unsigned)(unsigned char)s[24] - '0' <= 9;
+}
+#undef B8
+#else
+static inline int iso_shape(const char *s)
+{
+    int v;
+    return s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':' &&
+           s[22] == ':' && dig2(s, &v) && dig2(s + 2, &v) && dig2(s + 5, &v) && dig2(s + 8, &v) &&
+           dig2(s + 11, &v) && dig2(s + 14, &v) && dig2(s + 17, &v) && dig2(s + 20, &v) &&
+           dig2(s + 23, &v);
+}
+#endif
+
+#define D2(p) (((p)[0] - '0') * 10 + ((p)[1] - '0'))
+
+static int parse_iso_ms_fast(const char *s, size_t len, int64_t *ms)
+{
+    if (len == 25 && (s[19] == '+' || s[19] == '-') && iso_shape(s)) {
+        int y = D2(s) * 100 + D2(s + 2), mo = D2(s + 5), d = D2(s + 8), hh = D2(s + 11),
+            mi = D2(s + 14), ss = D2(s + 17), oh = D2(s + 20), om = D2(s + 23);
+        if (y < 1900 || y > 2999 || mo < 1 || mo > 12 || d < 1 || d > 28 || hh > 23 || mi > 59 ||
+            ss > 59 || oh > 14 || om > 59)
+            return dd_time_parse_iso_ms(s, len, ms);
+        int off_s = (oh * 3600 + om * 60) * (s[19] == '-' ? -1 : 1);
+        int64_t secs =
+            (int64_t)dd_days_from_civil(y, mo, d) * 86400 + hh * 3600 + mi * 60 + ss - off_s;
+        *ms = secs * 1000;
+        return 0;
+    }
+    return dd_time_parse_iso_ms(s, len, ms);
+}
+#undef D2
+
 /* ---- JSON decoding ---- */
 
 enum fkind {
@@ -392,6 +492,118 @@ static inline const field_def *field_find(const char *key, size_t n, unsigned tb
     return NULL;
 }
 
+/* k[0..n) == lit[0..n) for a literal of n >= 3 bytes: two overlapping
+ * loads per side, folded to constants for the literal. */
+static inline __attribute__((always_inline)) int key_eq(const char *k, const char *lit, size_t n)
+{
+    if (n >= 8) {
+        uint64_t a, b, c, d;
+        memcpy(&a, k, 8);
+        memcpy(&b, k + n - 8, 8);
+        memcpy(&c, lit, 8);
+        memcpy(&d, lit + n - 8, 8);
+        return a == c && b == d;
+    }
+    if (n >= 4) {
+        uint32_t a, b, c, d;
+        memcpy(&a, k, 4);
+        memcpy(&b, k + n - 4, 4);
+        memcpy(&c, lit, 4);
+        memcpy(&d, lit + n - 4, 4);
+        return a == c && b == d;
+    }
+    return !memcmp(k, lit, n);
+}
+
+/* field_find for the one-pass decoder: a switch on the length and one
+ * character, then one compare of constant length (which the compiler turns
+ * into a few word compares instead of a loop of memcmp calls). Same answer
+ * as field_find (test 0037 compares the decoders on many texts). */
+static inline __attribute__((always_inline)) const field_def *
+field_find_fast(const char *k, size_t n, unsigned tbit)
+{
+    int fi = -1;
+#define FF(name, idx)                                                                              \
+    do {                                                                                           \
+        if (key_eq(k, name, sizeof name - 1))                                                      \
+            fi = (idx);                                                                            \
+    } while (0)
+    switch (n) {
+    case 3: FF("age", FI_AGE); break;
+    case 4:
+        if (k[0] == 'g') FF("gend", FI_GEND);
+        else FF("year", FI_YEAR);
+        break;
+    case 5:
+        if (key_eq(k, "month", 5))
+            return (tbit & T(DD_EV_MONTH_CLOSE)) ? &fields[FI_CLOSE_MONTH]
+                   : (fields[FI_MONTH].types & tbit) ? &fields[FI_MONTH] : NULL;
+        return NULL;
+    case 6:
+        switch (k[1]) {
+        case 'd': FF("admdvs", FI_ADMDVS); break;
+        case 's': FF("psn_no", FI_PSN_NO); break;
+        case 'a': FF("passed", FI_PASSED); break;
+        case 'r': FF("errors", FI_ERRORS); break;
+        case 't': FF("status", FI_STATUS); break;
+        case 'o': FF("points", FI_POINTS); break;
+        case 'm': FF("amount", FI_AMOUNT); break;
+        }
+        break;
+    case 7:
+        switch (k[0]) {
+        case 's': FF("setl_id", FI_SETL_ID); break;
+        case 'e': FF("enddate", FI_ENDDATE); break;
+        case 'm': FF("main_dx", FI_MAIN_DX); break;
+        }
+        break;
+    case 8:
+        switch (k[0]) {
+        case 'e': FF("event_id", FI_EVENT_ID); break;
+        case 'm': FF("mdtrt_id", FI_MDTRT_ID); break;
+        case 'i':
+            if (k[1] == 'n') FF("insutype", FI_INSUTYPE);
+            else FF("ipt_days", FI_IPT_DAYS);
+            break;
+        case 'b': FF("begndate", FI_BEGNDATE); break;
+        case 'a':
+            if (k[1] == 'c') FF("acct_pay", FI_ACCT_PAY);
+            else FF("age_days", FI_AGE_DAYS);
+            break;
+        case 'd': FF("dscg_way", FI_DSCG_WAY); break;
+        case 'o': FF("other_dx", FI_OTHER_DX); break;
+        }
+        break;
+    case 9: FF("setl_time", FI_SETL_TIME); break;
+    case 10:
+        switch (k[0]) {
+        case 'e': FF("event_time", FI_EVENT_TIME); break;
+        case 'p':
+            if (k[1] == 'r') FF("procedures", FI_PROCEDURES);
+            else if (k[4] == 'm') FF("pay_method", FI_PAY_METHOD);
+            else FF("pay_as_ffs", FI_PAY_AS_FFS);
+            break;
+        case 'n': FF("nwb_bir_wt", FI_NWB_BIR_WT); break;
+        }
+        break;
+    case 12: FF("psn_part_amt", FI_PSN_PART_AMT); break;
+    case 13:
+        if (k[0] == 'm') FF("medfee_sumamt", FI_MEDFEE_SUMAMT);
+        else FF("bed_day_group", FI_BED_DAY_GROUP);
+        break;
+    case 14:
+        if (k[0] == 'f') FF("fixmedins_code", FI_FIXMEDINS_CODE);
+        else FF("insuplc_admdvs", FI_INSUPLC_ADMDVS);
+        break;
+    case 15: FF("fund_pay_sumamt", FI_FUND_PAY_SUMAMT); break;
+    default: break;
+    }
+#undef FF
+    if (fi < 0 || !(fields[fi].types & tbit))
+        return NULL;
+    return &fields[fi];
+}
+
 static const char *jtype_name(dd_json_type t)
 {
     switch (t) {
@@ -463,7 +675,7 @@ static int decode_field(dd_event *ev, const field_def *fd, const dd_json_value *
         return dd_event_set_string(base + fd->off, fd->cap, fd->name, v->str, v->len, err);
     case K_TIME:
         if (v->type != DD_JSON_STRING ||
-            dd_time_parse_iso_ms(v->str, v->len, (int64_t *)(base + fd->off))) {
+            parse_iso_ms_fast(v->str, v->len, (int64_t *)(base + fd->off))) {
             dd_event_error_set(err, DD_BAD_TIME,
                                "%s: not an ISO-8601 time with UTC offset "
                                "(YYYY-MM-DDTHH:MM:SS+08:00)",
@@ -473,7 +685,7 @@ static int decode_field(dd_event *ev, const field_def *fd, const dd_json_value *
         return 0;
     case K_DATE:
         if (v->type != DD_JSON_STRING ||
-            dd_time_parse_date(v->str, v->len, (int32_t *)(base + fd->off))) {
+            parse_date_fast(v->str, v->len, (int32_t *)(base + fd->off))) {
             dd_event_error_set(err, DD_BAD_TIME, "%s: not a date YYYY-MM-DD", fd->name);
             return -1;
         }
@@ -632,6 +844,56 @@ typedef struct {
     dd_json_type type;
 } fp_member;
 
+/* dd_json_plain_string_end inlined for the usual case: ASCII up to the
+ * closing quote inside the first two 16-byte windows. Anything else (an escape, a
+ * control or non-ASCII byte, a long string, the text's last bytes) asks
+ * dd_json_plain_string_end itself, so the answer is always its answer. */
+static inline size_t fp_str_end(const char *t, size_t p, size_t n)
+{
+#if defined(__SSE2__)
+    if (p + 17 <= n) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(t + p + 1));
+        unsigned mq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')));
+        unsigned ms = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\\')),
+                         _mm_cmplt_epi8(x, _mm_set1_epi8(0x20))));
+        if (mq && (ms == 0 || __builtin_ctz(mq) < __builtin_ctz(ms)))
+            return p + 1 + (size_t)__builtin_ctz(mq) + 1;
+        if (!(mq | ms) && p + 33 <= n) { /* times: a second window */
+            x = _mm_loadu_si128((const __m128i *)(const void *)(t + p + 17));
+            mq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')));
+            ms = (unsigned)_mm_movemask_epi8(
+                _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\\')),
+                             _mm_cmplt_epi8(x, _mm_set1_epi8(0x20))));
+            if (mq && (ms == 0 || __builtin_ctz(mq) < __builtin_ctz(ms)))
+                return p + 17 + (size_t)__builtin_ctz(mq) + 1;
+        }
+    }
+#endif
+    return dd_json_plain_string_end(t, p, n);
+}
+
+/* memcpy for the short strings of an event (ids, codes), without a call:
+ * two overlapping words for 8..16 bytes. */
+static inline void fp_copy(char *d, const char *s, size_t n)
+{
+    if (n >= 8 && n <= 16) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4 && n < 8) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(d, &a, 4);
+        memcpy(d + n - 4, &b, 4);
+    } else {
+        memcpy(d, s, n);
+    }
+}
+
 static inline size_t fp_ws(const char *t, size_t p, size_t n)
 {
     if (p < n && (unsigned char)t[p] > ' ')
@@ -643,11 +905,14 @@ static inline size_t fp_ws(const char *t, size_t p, size_t n)
 
 /* Decodes one member for the event type `tbit`, exactly as the reference
  * loop does: 0 ok, 1 = fall back. */
-static int fp_member_decode(dd_event *ev, const fp_member *m, unsigned tbit, dd_event_error *err)
+static inline __attribute__((always_inline)) int fp_member_decode(dd_event *ev,
+                                                                  const fp_member *m,
+                                                                  unsigned tbit,
+                                                                  dd_event_error *err)
 {
     if (m->type == DD_JSON_NULL)
         return 0; /* null = absent */
-    const field_def *fd = field_find(m->key, m->key_len, tbit);
+    const field_def *fd = field_find_fast(m->key, m->key_len, tbit);
     if (!fd || (ev->has & fd->bit))
         return 0; /* unknown, or a duplicate: the first wins */
     if (fd->kind == K_STR) {
@@ -655,7 +920,7 @@ static int fp_member_decode(dd_event *ev, const fp_member *m, unsigned tbit, dd_
         if (m->type != DD_JSON_STRING || m->len >= fd->cap)
             return 1;
         char *dst = (char *)ev + fd->off;
-        memcpy(dst, m->s, m->len);
+        fp_copy(dst, m->s, m->len);
         dst[m->len] = '\0';
     } else if (fd->kind == K_DXLIST || fd->kind == K_PROCLIST || fd->kind == K_ERRLIST) {
         if (m->type != DD_JSON_ARRAY)
@@ -675,6 +940,30 @@ static int fp_member_decode(dd_event *ev, const fp_member *m, unsigned tbit, dd_
             if (a[q] == ',')
                 q = fp_ws(a, q + 1, m->len);
         }
+    } else if (fd->kind == K_TIME && m->type == DD_JSON_STRING) {
+        /* the usual scalars straight away; a failure falls back, so the
+         * error is the reference one */
+        if (parse_iso_ms_fast(m->s, m->len, (int64_t *)(void *)((char *)ev + fd->off)))
+            return 1;
+    } else if (fd->kind == K_AMOUNT && (m->type == DD_JSON_STRING || m->type == DD_JSON_NUMBER)) {
+        if (dd_event_parse_amount(m->s, m->len, (int64_t *)(void *)((char *)ev + fd->off)))
+            return 1;
+    } else if (fd->kind == K_DATE && m->type == DD_JSON_STRING) {
+        if (parse_date_fast(m->s, m->len, (int32_t *)(void *)((char *)ev + fd->off)))
+            return 1;
+    } else if (fd->kind == K_DIGIT && (m->type == DD_JSON_STRING || m->type == DD_JSON_NUMBER)) {
+        if (m->len != 1 || m->s[0] < '0' || m->s[0] > '9')
+            return 1;
+        *(int *)(void *)((char *)ev + fd->off) = m->s[0] - '0';
+    } else if (fd->kind == K_INSUTYPE && m->type == DD_JSON_STRING && m->len >= 1 && m->len <= 6) {
+        /* json_small_int of a digit string, at most 999999 */
+        int x = 0;
+        for (uint32_t i = 0; i < m->len; i++) {
+            if (m->s[i] < '0' || m->s[i] > '9')
+                return 1;
+            x = x * 10 + (m->s[i] - '0');
+        }
+        *(int *)(void *)((char *)ev + fd->off) = x;
     } else {
         /* scalars: the reference conversion (decode_field reads only type,
          * str and len). Times, dates, amounts, digits, points and months
@@ -721,7 +1010,7 @@ static int fp_decode(dd_event *ev, const char *t, size_t n, dd_event_error *err)
     for (;;) {
         if (p >= n || t[p] != '"')
             return 1;
-        size_t e = dd_json_plain_string_end(t, p, n);
+        size_t e = fp_str_end(t, p, n);
         if (!e)
             return 1;
         fp_member cur;
@@ -735,7 +1024,7 @@ static int fp_decode(dd_event *ev, const char *t, size_t n, dd_event_error *err)
             return 1;
         char c = t[p];
         if (c == '"') {
-            e = dd_json_plain_string_end(t, p, n);
+            e = fp_str_end(t, p, n);
             if (!e)
                 return 1;
             cur.type = DD_JSON_STRING;
@@ -755,7 +1044,7 @@ static int fp_decode(dd_event *ev, const char *t, size_t n, dd_event_error *err)
                 for (;;) {
                     if (e >= n || t[e] != '"')
                         return 1;
-                    e = dd_json_plain_string_end(t, e, n);
+                    e = fp_str_end(t, e, n);
                     if (!e)
                         return 1;
                     e = fp_ws(t, e, n);
@@ -901,6 +1190,12 @@ int dd_event_validate(const dd_event *ev, const dd_dataset *ds, dd_event_error *
 int dd_event_validate_hosp(const dd_event *ev, const dd_dataset *ds, dd_event_error *err,
                            const dd_hospital **hosp)
 {
+    return dd_event_validate_hosp_hint(ev, ds, err, hosp, NULL);
+}
+
+int dd_event_validate_hosp_hint(const dd_event *ev, const dd_dataset *ds, dd_event_error *err,
+                                const dd_hospital **hosp, const dd_hospital *hint)
+{
     if (hosp)
         *hosp = NULL;
     if (ev->type <= DD_EV_NONE || ev->type >= DD_EV__COUNT) {
@@ -917,7 +1212,26 @@ int dd_event_validate_hosp(const dd_event *ev, const dd_dataset *ds, dd_event_er
         dd_event_error_set(err, DD_BAD_FIELD, "admdvs: must be 6 digits");
         return -1;
     }
-    const dd_region *reg = dd_dataset_region(ds, ev->admdvs);
+    /* A case event's hospital names its region: when that region is the
+     * event's admdvs (regions are unique by admdvs), it is the region
+     * dd_dataset_region would find, and the hospital checks below pass;
+     * otherwise the checks run in their documented order. */
+    const dd_region *reg = NULL;
+    const dd_hospital *fast_h = NULL;
+    if (dd_event_is_case_event(ev->type) &&
+        (ev->has & (DD_F_FIXMEDINS | DD_F_SETL_ID)) == (DD_F_FIXMEDINS | DD_F_SETL_ID)) {
+        /* codes are unique: the hint, when it has this code, is the answer */
+        const dd_hospital *h = hint && !strcmp(hint->code, ev->fixmedins_code)
+                                   ? hint
+                                   : dd_dataset_hospital(ds, ev->fixmedins_code);
+        const dd_region *hr = h ? dd_dataset_region_at(ds, h->region) : NULL;
+        if (hr && !memcmp(hr->admdvs, ev->admdvs, 7)) {
+            reg = hr;
+            fast_h = h;
+        }
+    }
+    if (!reg)
+        reg = dd_dataset_region(ds, ev->admdvs);
     if (!reg) {
         dd_event_error_set(err, DD_BAD_UNKNOWN_REGION, "admdvs %s is not a known pooling region",
                            ev->admdvs);
@@ -926,7 +1240,7 @@ int dd_event_validate_hosp(const dd_event *ev, const dd_dataset *ds, dd_event_er
     if (dd_event_is_case_event(ev->type)) {
         if (need(ev, DD_F_FIXMEDINS | DD_F_SETL_ID, err))
             return -1;
-        const dd_hospital *h = dd_dataset_hospital(ds, ev->fixmedins_code);
+        const dd_hospital *h = fast_h ? fast_h : dd_dataset_hospital(ds, ev->fixmedins_code);
         if (!h) {
             dd_event_error_set(err, DD_BAD_UNKNOWN_HOSPITAL, "fixmedins_code %s is not known",
                                ev->fixmedins_code);

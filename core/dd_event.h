@@ -231,6 +231,11 @@ int dd_event_validate(const dd_event *ev, const dd_dataset *ds, dd_event_error *
  * other types), saving the caller a second look-up. */
 int dd_event_validate_hosp(const dd_event *ev, const dd_dataset *ds, dd_event_error *err,
                            const dd_hospital **hosp);
+/* The same with a guess of the hospital (e.g. the previous event's, of the
+ * same dataset, or NULL): used when its code is the event's, which saves
+ * the look-up for runs of events from one hospital. Same result. */
+int dd_event_validate_hosp_hint(const dd_event *ev, const dd_dataset *ds, dd_event_error *err,
+                                const dd_hospital **hosp, const dd_hospital *hint);
 
 /* Replace psn_no by 16 lowercase hex digits of SipHash-2-4(key, psn_no)
  * and set DD_F_PSN_PSEUDO (idempotent). */

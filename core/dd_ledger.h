@@ -13,9 +13,10 @@
  * counted but changes nothing here (a replay computes the final figures).
  *
  * Events are numbered in arrival order (1, 2, ...): the tie break of the
- * "latest" rule. Hash maps with open addressing, cases in one growing array:
- * no allocation per event except when a table grows or a case's code buffer
- * does. Not thread-safe (one ledger per thread).
+ * "latest" rule. Hash maps with open addressing, cases in chunks that never
+ * move, list codes in an arena; large blocks are advised for transparent
+ * huge pages: no allocation per event except when a table, the case chunks
+ * or the arena grow. Not thread-safe (one ledger per thread).
  */
 #ifndef DD_LEDGER_H
 #define DD_LEDGER_H
@@ -50,6 +51,9 @@ typedef void (*dd_ledger_case_fn)(void *ctx, const dd_case *c, const dd_contrib 
 dd_ledger *dd_ledger_new(const dd_dataset *ds);
 void dd_ledger_destroy(dd_ledger *l);
 void dd_ledger_set_psn_key(dd_ledger *l, const uint8_t key[16]);
+/* A hint: size the event-id table for n_events events up front (a replay
+ * knows its input), so it does not grow (re-hash) on the way. */
+void dd_ledger_reserve(dd_ledger *l, uint64_t n_events);
 void dd_ledger_set_case_observer(dd_ledger *l, dd_ledger_case_fn fn, void *ctx);
 
 /* One JSON text. */
@@ -78,6 +82,11 @@ int64_t dd_ledger_budget(const dd_ledger *l, const char *admdvs, int insutype, i
 /* A case, or NULL. */
 const dd_case *dd_ledger_case(const dd_ledger *l, const char *admdvs, const char *fixmedins_code,
                               const char *setl_id);
+/* The case's current contribution. The ledger keeps only what the totals
+ * need per case and recomputes the rest (a pure function of the state):
+ * the answer lives in a ring of DD_LEDGER_CONTRIB_RING buffers, valid until
+ * that many more calls or the next apply. */
+#define DD_LEDGER_CONTRIB_RING 16
 const dd_contrib *dd_ledger_case_contrib(const dd_ledger *l, const dd_case *c);
 int dd_ledger_case_count(const dd_ledger *l);
 
