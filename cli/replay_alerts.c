@@ -23,6 +23,7 @@ typedef struct {
     dd_jw w;
     long emitted, printed;
     int write_error;
+    int quiet_emit; /* --active */
 } ra_ctx;
 
 static int64_t ra_budget(void *ctx, const char *admdvs, int insutype, int32_t month)
@@ -34,7 +35,7 @@ static void ra_emit(void *ctx, const dd_alert *a)
 {
     ra_ctx *r = ctx;
     r->emitted++;
-    if (r->region && strcmp(r->region, a->admdvs))
+    if (r->quiet_emit || (r->region && strcmp(r->region, a->admdvs)))
         return;
     dd_jw_reset(&r->w);
     dd_alert_to_json(a, &r->w);
@@ -54,7 +55,7 @@ static void ra_observe(void *ctx, const dd_case *c, const dd_contrib *old_c, con
 int dd_replay_alerts(int argc, char **argv)
 {
     const char *events = NULL, *data = NULL, *region = NULL;
-    int quiet = 0;
+    int quiet = 0, active_only = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--events") || !strcmp(a, "--data") || !strcmp(a, "--region") ||
@@ -72,6 +73,11 @@ int dd_replay_alerts(int argc, char **argv)
                 region = v;
         } else if (!strcmp(a, "--quiet")) {
             quiet = 1;
+        } else if (!strcmp(a, "--active")) {
+            /* the active set after the sweep instead of the emitted alerts:
+             * {"alert_id","occurrence"} per line (what a stream's alert
+             * states must equal) */
+            active_only = 1;
         } else if (!strcmp(a, "--alerts") || !strcmp(a, "--all") || !strcmp(a, "--stats")) {
             /* --all / --stats: accepted, nothing to add */
         } else {
@@ -109,6 +115,7 @@ int dd_replay_alerts(int argc, char **argv)
     int rc = 0;
     ra_ctx r = {0};
     r.region = region;
+    r.quiet_emit = active_only;
     dd_jw_init(&r.w);
     dd_ledger *l = dd_ledger_new(ds);
     dd_json_doc *doc = dd_json_doc_new();
@@ -147,6 +154,25 @@ int dd_replay_alerts(int argc, char **argv)
     }
     if (!rc && !r.write_error && dd_alerts_sweep(r.al))
         r.write_error = 2;
+    for (int i = 0; active_only && !rc && !r.write_error && i < dd_alerts_state_count(r.al); i++) {
+        int act, occ;
+        const char *id = dd_alerts_state_at(r.al, i, &act, &occ);
+        /* the id holds the admdvs after the first ':' */
+        const char *c = strchr(id, ':');
+        if (!act || (region && (!c || strncmp(c + 1, region, 6))))
+            continue;
+        dd_jw_reset(&r.w);
+        dd_jw_object_begin(&r.w);
+        dd_jw_key(&r.w, "alert_id");
+        dd_jw_string(&r.w, id);
+        dd_jw_key(&r.w, "occurrence");
+        dd_jw_int(&r.w, occ);
+        dd_jw_object_end(&r.w);
+        dd_jw_append(&r.w, "\n", 1);
+        if (r.w.oom || fwrite(r.w.buf, 1, r.w.len, stdout) != r.w.len)
+            r.write_error = 1;
+        r.printed++;
+    }
     if (r.write_error) {
         fprintf(stderr, "drgdip replay: %s\n",
                 r.write_error == 2 ? "alerts: out of memory" : "cannot write the alerts");

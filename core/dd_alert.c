@@ -41,16 +41,10 @@ const char *dd_alert_severity_name(dd_alert_severity s)
 
 /* ---------------- configuration ---------------- */
 
-typedef struct {
-    int enabled;
-    int64_t threshold_e6, critical_e6;
-    int64_t min_cases;
-    int64_t min_count; /* VOLUME_SPIKE */
-    int window;        /* days (VOLUME_SPIKE window, SPLIT_ADMISSION gap) or months */
-} rule_cfg;
+typedef dd_alert_rule rule_cfg;
 
 enum { ATTR_ENABLED, ATTR_THRESHOLD, ATTR_CRITICAL, ATTR_MIN_CASES, ATTR_MIN_COUNT, ATTR_WINDOW_DAYS,
-       ATTR_DAYS, ATTR_MONTHS, ATTR_MIN_DAYS };
+       ATTR_DAYS, ATTR_MONTHS, ATTR_MIN_DAYS, ATTR_TTL_DAYS };
 
 static int attr_allowed(int type, int attr)
 {
@@ -64,6 +58,7 @@ static int attr_allowed(int type, int attr)
     case ATTR_WINDOW_DAYS:
         return type == DD_ALERT_VOLUME_SPIKE;
     case ATTR_DAYS:
+    case ATTR_TTL_DAYS:
         return type == DD_ALERT_SPLIT_ADMISSION;
     case ATTR_MIN_DAYS:
         return type == DD_ALERT_BUDGET_BURN;
@@ -106,10 +101,13 @@ static int parse_int(const char *v, int64_t lo, int64_t hi, int64_t *out)
     return 0;
 }
 
-static int cfg_load(rule_cfg cfg[DD_ALERT__COUNT], const dd_policy *p, const char *admdvs,
+static int cfg_load(dd_alert_rules *rs, const dd_policy *p, const char *admdvs,
                     char *errstr, size_t errlen)
 {
+    rule_cfg *cfg = rs->rule;
     cfg_defaults(cfg, p);
+    rs->planned_point_value_e6 = p ? p->planned_point_value_e6 : 0;
+    rs->split_ttl_days = 90;
     /* pass 0: alert.min_cases (applies to every rule); pass 1: per rule */
     for (int pass = 0; pass < 2; pass++) {
         for (int i = 0; p && i < p->n_alert; i++) {
@@ -143,6 +141,7 @@ static int cfg_load(rule_cfg cfg[DD_ALERT__COUNT], const dd_policy *p, const cha
                        : !strcmp(an, "days")        ? ATTR_DAYS
                        : !strcmp(an, "months")      ? ATTR_MONTHS
                        : !strcmp(an, "min_days")    ? ATTR_MIN_DAYS
+                       : !strcmp(an, "ttl_days")    ? ATTR_TTL_DAYS
                                                     : -1;
             if (t < 0 || attr < 0 || !attr_allowed(t, attr))
                 goto unknown;
@@ -181,9 +180,14 @@ static int cfg_load(rule_cfg cfg[DD_ALERT__COUNT], const dd_policy *p, const cha
                 r->window = (int)x;
                 break;
             case ATTR_MONTHS:
-                if (parse_int(v, 1, 24, &x))
+                if (parse_int(v, 1, DD_ALERT_MAX_MONTHS, &x))
                     goto bad;
                 r->window = (int)x;
+                break;
+            case ATTR_TTL_DAYS:
+                if (parse_int(v, 1, 3660, &x))
+                    goto bad;
+                rs->split_ttl_days = (int)x;
                 break;
             }
             continue;
@@ -198,6 +202,23 @@ static int cfg_load(rule_cfg cfg[DD_ALERT__COUNT], const dd_policy *p, const cha
     if (cfg[DD_ALERT_SPECIAL_CASE_QUOTA].critical_e6 < 0)
         cfg[DD_ALERT_SPECIAL_CASE_QUOTA].critical_e6 = 2 * cfg[DD_ALERT_SPECIAL_CASE_QUOTA].threshold_e6;
     return 0;
+}
+
+int dd_alert_rules_load(dd_alert_rules *out, const dd_policy *p, const char *admdvs,
+                        char *errstr, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    return cfg_load(out, p, admdvs, errstr, errlen);
+}
+
+int dd_alert_rules_month_span(const dd_alert_rules *rs)
+{
+    int span = rs->rule[DD_ALERT_CMI_JUMP].window;
+    if (rs->rule[DD_ALERT_CC_MCC_SHARE_JUMP].window > span)
+        span = rs->rule[DD_ALERT_CC_MCC_SHARE_JUMP].window;
+    if (rs->rule[DD_ALERT_TRANSFER_OUT_RATE].window > span)
+        span = rs->rule[DD_ALERT_TRANSFER_OUT_RATE].window;
+    return span;
 }
 
 /* ---------------- maps ---------------- */
@@ -350,7 +371,7 @@ struct dd_alerts {
     void *budget_ctx;
     dd_alert_emit_fn emit;
     void *emit_ctx;
-    rule_cfg (*cfg)[DD_ALERT__COUNT]; /* per region */
+    dd_alert_rules *rules; /* per region */
     int *hosp_rank, *region_rank;     /* position in code order */
     hinfo *hi;
 
@@ -544,17 +565,17 @@ dd_alerts *dd_alerts_new(const dd_dataset *ds, dd_alert_budget_fn budget, void *
     a->budget_ctx = budget_ctx;
     a->emit = emit;
     a->emit_ctx = emit_ctx;
-    a->cfg = calloc((size_t)(nr ? nr : 1), sizeof *a->cfg);
+    a->rules = calloc((size_t)(nr ? nr : 1), sizeof *a->rules);
     a->region_rank = calloc((size_t)(nr ? nr : 1), sizeof(int));
     a->hosp_rank = calloc((size_t)(nh ? nh : 1), sizeof(int));
     a->hi = calloc((size_t)(nh ? nh : 1), sizeof *a->hi);
-    if (!a->cfg || !a->region_rank || !a->hosp_rank || !a->hi || map_init(&a->hm_map) ||
+    if (!a->rules || !a->region_rank || !a->hosp_rank || !a->hi || map_init(&a->hm_map) ||
         map_init(&a->hd_map) || map_init(&a->rm_map) || map_init(&a->ry_map) ||
         map_init(&a->cs_map) || map_init(&a->ps_map) || map_init(&a->st_map))
         goto oom;
     for (int r = 0; r < nr; r++) {
         const dd_region *rg = dd_dataset_region_at(ds, r);
-        if (cfg_load(a->cfg[r], rg->has_policy ? &rg->policy : NULL, rg->admdvs, errstr, errlen)) {
+        if (dd_alert_rules_load(&a->rules[r], rg->has_policy ? &rg->policy : NULL, rg->admdvs, errstr, errlen)) {
             dd_alerts_destroy(a);
             return NULL;
         }
@@ -597,7 +618,7 @@ void dd_alerts_destroy(dd_alerts *a)
 {
     if (!a)
         return;
-    free(a->cfg);
+    free(a->rules);
     free(a->region_rank);
     free(a->hosp_rank);
     free(a->hi);
@@ -718,8 +739,8 @@ static void draft_begin(dd_alert *al, dd_alert_type t, const char *admdvs, const
     snprintf(al->alert_id, sizeof al->alert_id, "%s:%s:%s:%s", type_names[t], admdvs, scope, period);
 }
 
-/* Decide and, when firing anew, emit. `fire` already includes evaluability. */
-static int finish(dd_alerts *a, dd_alert *al, int fire, int crit)
+/* Decide and, when firing anew, emit (severity set by the rule). */
+static int finish(dd_alerts *a, dd_alert *al, int fire)
 {
     int occ = decide(a, al->alert_id, fire);
     if (occ < 0)
@@ -727,13 +748,12 @@ static int finish(dd_alerts *a, dd_alert *al, int fire, int crit)
     if (occ == 0)
         return 0;
     al->occurrence = occ;
-    al->severity = crit ? DD_ALERT_CRITICAL : DD_ALERT_WARN;
     if (a->emit)
         a->emit(a->emit_ctx, al);
     return 0;
 }
 
-/* ---------------- rules ---------------- */
+/* ---------------- rules (pure functions of aggregates) ---------------- */
 
 static int above(dd_rat v, dd_rat t, int inclusive)
 {
@@ -741,80 +761,49 @@ static int above(dd_rat v, dd_rat t, int inclusive)
     return inclusive ? c >= 0 : c > 0;
 }
 
-static const char *hcode(const dd_alerts *a, int hosp)
+static dd_alert_verdict verdict(int evaluable, int fire, int crit, dd_alert *al)
 {
-    return dd_dataset_hospital_at(a->ds, hosp)->code;
+    if (!evaluable)
+        return DD_ALERT_NOT_EVALUABLE;
+    if (!fire)
+        return DD_ALERT_DOES_NOT_HOLD;
+    al->severity = crit ? DD_ALERT_CRITICAL : DD_ALERT_WARN;
+    return DD_ALERT_HOLDS;
 }
 
-static const dd_region *hregion(const dd_alerts *a, int hosp)
+dd_alert_verdict dd_alert_eval_volume(const dd_alert_rules *rs, const char *admdvs,
+                                      const char *hosp, int32_t day, int64_t n,
+                                      int64_t window_sum, int32_t min_day, dd_alert *out)
 {
-    return dd_dataset_region_at(a->ds, dd_dataset_hospital_at(a->ds, hosp)->region);
-}
-
-static int32_t hosp_min_day(dd_alerts *a, int hosp)
-{
-    hinfo *h = &a->hi[hosp];
-    if (h->dirty) {
-        h->min_day = INT32_MAX;
-        for (uint32_t i = 0; i < a->n_hd; i++)
-            if (a->hd[i].hosp == hosp && a->hd[i].n > 0 && a->hd[i].day < h->min_day)
-                h->min_day = a->hd[i].day;
-        h->dirty = 0;
-    }
-    return h->min_day;
-}
-
-static int eval_volume(dd_alerts *a, int hosp, int32_t day)
-{
-    const dd_region *rg = hregion(a, hosp);
-    const rule_cfg *r = &a->cfg[rg->index][DD_ALERT_VOLUME_SPIKE];
-    hday *d = hd_get(a, hosp, day, 0);
-    int64_t n = d ? d->n : 0;
+    const rule_cfg *r = &rs->rule[DD_ALERT_VOLUME_SPIKE];
     int W = r->window;
-    int64_t sum = 0;
-    int evaluable = r->enabled && d && n >= r->min_count && hosp_min_day(a, hosp) <= day - W;
-    if (evaluable)
-        for (int k = 1; k <= W; k++) {
-            hday *p = hd_get(a, hosp, day - k, 0);
-            sum += p ? p->n : 0;
-        }
+    int evaluable = r->enabled && n >= r->min_count && min_day <= day - W;
+    int64_t sum = evaluable ? window_sum : 0;
     dd_rat mean = ratio(sum, W);
     dd_rat t = dd_rat_mul(rat_e6(r->threshold_e6), mean), c = dd_rat_mul(rat_e6(r->critical_e6), mean);
     dd_rat v = dd_rat_int(n);
     int fire = evaluable && above(v, t, 0);
-    dd_alert al;
     char period[16];
     dd_time_format_date(day, period, sizeof period);
-    draft_begin(&al, DD_ALERT_VOLUME_SPIKE, rg->admdvs, hcode(a, hosp), 0, period);
+    dd_alert *al = out;
+    draft_begin(al, DD_ALERT_VOLUME_SPIKE, admdvs, hosp, 0, period);
     if (fire) {
         char ms[40], ts[40], fs[40];
-        al.metric = "daily_cases";
-        snprintf(al.value, sizeof al.value, "%lld", (long long)n);
-        fmt_rat(al.threshold, sizeof al.threshold, t, 2);
+        al->metric = "daily_cases";
+        snprintf(al->value, sizeof al->value, "%lld", (long long)n);
+        fmt_rat(al->threshold, sizeof al->threshold, t, 2);
         fmt_rat(ms, sizeof ms, mean, 2);
         fmt_rat(ts, sizeof ts, t, 2);
         fmt_rat(fs, sizeof fs, rat_e6(r->threshold_e6), 2);
-        snprintf(al.explanation_zh, sizeof al.explanation_zh,
+        snprintf(al->explanation_zh, sizeof al->explanation_zh,
                  "医院%s %s 结算病例 %lld 例，超过前%d天日均 %s 例的 %s 倍（%s 例）且不少于 %lld 例：住院量异常激增",
-                 al.fixmedins_code, period, (long long)n, W, ms, fs, ts, (long long)r->min_count);
-        snprintf(al.explanation_en, sizeof al.explanation_en,
+                 al->fixmedins_code, period, (long long)n, W, ms, fs, ts, (long long)r->min_count);
+        snprintf(al->explanation_en, sizeof al->explanation_en,
                  "hospital %s settled %lld cases on %s, more than %s x its trailing %d-day daily mean "
                  "of %s (%s) and at least %lld: volume spike",
-                 al.fixmedins_code, (long long)n, period, fs, W, ms, ts, (long long)r->min_count);
+                 al->fixmedins_code, (long long)n, period, fs, W, ms, ts, (long long)r->min_count);
     }
-    return finish(a, &al, fire, above(v, c, 0));
-}
-
-static void trailing(dd_alerts *a, int hosp, int32_t month, int months, int64_t out[DD_CTR__COUNT])
-{
-    memset(out, 0, sizeof(int64_t) * DD_CTR__COUNT);
-    for (int k = 1; k <= months; k++) {
-        hmonth *h = hm_get(a, hosp, month - k, 0);
-        if (!h)
-            continue;
-        for (int i = 0; i < DD_CTR__COUNT; i++)
-            out[i] += h->ctr[i];
-    }
+    return verdict(evaluable, fire, above(v, c, 0), al);
 }
 
 /* Simple share rule: num/den compared with threshold (above or below). */
@@ -847,46 +836,49 @@ static const share_rule share_rules[] = {
      "lists uploaded late"},
 };
 
-static int eval_share(dd_alerts *a, const share_rule *sr, int hosp, const hmonth *h,
-                      const char *period)
+static dd_alert_verdict eval_share(const dd_alert_rules *rs, const share_rule *sr,
+                                   const dd_alert_hmonth *h, dd_alert *al)
 {
-    const dd_region *rg = hregion(a, hosp);
-    const rule_cfg *r = &a->cfg[rg->index][sr->type];
+    const rule_cfg *r = &rs->rule[sr->type];
     int64_t num = h->ctr[sr->num], den = h->ctr[sr->den] + ((int)sr->den2 >= 0 ? h->ctr[sr->den2] : 0);
     int evaluable = r->enabled && den > 0 && den >= r->min_cases;
     dd_rat v = evaluable ? ratio(num, den) : dd_rat_int(0);
     dd_rat t = rat_e6(r->threshold_e6), c = rat_e6(r->critical_e6);
     int fire = evaluable && (sr->below ? dd_rat_cmp(v, t) < 0 : above(v, t, 0));
     int crit = sr->below ? dd_rat_cmp(v, c) < 0 : above(v, c, 0);
-    dd_alert al;
-    draft_begin(&al, sr->type, rg->admdvs, hcode(a, hosp), 0, period);
     if (fire) {
         char vp[40], tp[40];
-        al.metric = sr->metric;
-        fmt_rat(al.value, sizeof al.value, v, 6);
-        fmt_rat(al.threshold, sizeof al.threshold, t, 6);
+        al->metric = sr->metric;
+        fmt_rat(al->value, sizeof al->value, v, 6);
+        fmt_rat(al->threshold, sizeof al->threshold, t, 6);
         fmt_pct(vp, sizeof vp, v);
         fmt_pct(tp, sizeof tp, t);
-        snprintf(al.explanation_zh, sizeof al.explanation_zh,
-                 "医院%s %s %s %s%%（%lld/%lld %s），%s阈值 %s%%：%s", al.fixmedins_code, period,
+        snprintf(al->explanation_zh, sizeof al->explanation_zh,
+                 "医院%s %s %s %s%%（%lld/%lld %s），%s阈值 %s%%：%s", al->fixmedins_code, al->period,
                  sr->zh_what, vp, (long long)num, (long long)den, sr->zh_den,
                  sr->below ? "低于" : "超过", tp, sr->zh_hint);
-        snprintf(al.explanation_en, sizeof al.explanation_en,
+        snprintf(al->explanation_en, sizeof al->explanation_en,
                  "hospital %s %s: %s %s%% (%lld of %lld %s) %s the %s%% threshold: %s",
-                 al.fixmedins_code, period, sr->en_what, vp, (long long)num, (long long)den,
+                 al->fixmedins_code, al->period, sr->en_what, vp, (long long)num, (long long)den,
                  sr->en_den, sr->below ? "below" : "above", tp, sr->en_hint);
     }
-    return finish(a, &al, fire, crit);
+    return verdict(evaluable, fire, crit, al);
 }
 
 /* CMI_JUMP, CC_MCC_SHARE_JUMP, TRANSFER_OUT_RATE: month vs trailing months. */
-static int eval_trailing(dd_alerts *a, dd_alert_type type, int hosp, const hmonth *h,
-                         const char *period)
+static dd_alert_verdict eval_trailing(const dd_alert_rules *rs, dd_alert_type type,
+                                      const dd_alert_hmonth *h, dd_alert *al)
 {
-    const dd_region *rg = hregion(a, hosp);
-    const rule_cfg *r = &a->cfg[rg->index][type];
+    const rule_cfg *r = &rs->rule[type];
     int64_t tr[DD_CTR__COUNT];
-    trailing(a, hosp, h->month, r->window, tr);
+    memset(tr, 0, sizeof tr);
+    for (int k = 1; k <= r->window && k <= DD_ALERT_MAX_MONTHS; k++) {
+        const int64_t *pv = h->prev[k - 1];
+        if (!pv)
+            continue;
+        for (int i = 0; i < DD_CTR__COUNT; i++)
+            tr[i] += pv[i];
+    }
     int64_t num, den, tnum, tden;
     if (type == DD_ALERT_CMI_JUMP) {
         num = h->ctr[DD_CTR_WEIGHT_SUM], den = h->ctr[DD_CTR_GROUPED];
@@ -917,121 +909,110 @@ static int eval_trailing(dd_alerts *a, dd_alert_type type, int hosp, const hmont
     }
     int incl = type == DD_ALERT_CC_MCC_SHARE_JUMP;
     int fire = evaluable && above(v, t, incl);
-    dd_alert al;
-    draft_begin(&al, type, rg->admdvs, hcode(a, hosp), 0, period);
+    const char *period = al->period;
     if (fire) {
         char vs[40], bs[40], ts[40], fs[40];
-        fmt_rat(al.value, sizeof al.value, v, 6);
-        fmt_rat(al.threshold, sizeof al.threshold, t, 6);
+        fmt_rat(al->value, sizeof al->value, v, 6);
+        fmt_rat(al->threshold, sizeof al->threshold, t, 6);
         fmt_rat(fs, sizeof fs, rat_e6(r->threshold_e6), 2);
         if (type == DD_ALERT_CMI_JUMP) {
-            al.metric = "cmi";
+            al->metric = "cmi";
             fmt_rat(vs, sizeof vs, v, 4);
             fmt_rat(bs, sizeof bs, base, 4);
             fmt_rat(ts, sizeof ts, t, 4);
-            snprintf(al.explanation_zh, sizeof al.explanation_zh,
+            snprintf(al->explanation_zh, sizeof al->explanation_zh,
                      "医院%s %s CMI %s（%lld 例入组病例），超过前%d个月 CMI %s 的 %s 倍（%s）：疑似高靠分组",
-                     al.fixmedins_code, period, vs, (long long)den, r->window, bs, fs, ts);
-            snprintf(al.explanation_en, sizeof al.explanation_en,
+                     al->fixmedins_code, period, vs, (long long)den, r->window, bs, fs, ts);
+            snprintf(al->explanation_en, sizeof al->explanation_en,
                      "hospital %s %s: CMI %s (%lld grouped cases) above %s x the trailing %d-month "
                      "CMI %s (%s): possible upcoding",
-                     al.fixmedins_code, period, vs, (long long)den, fs, r->window, bs, ts);
+                     al->fixmedins_code, period, vs, (long long)den, fs, r->window, bs, ts);
         } else if (type == DD_ALERT_CC_MCC_SHARE_JUMP) {
             char ds[40];
-            al.metric = "cc_mcc_share";
+            al->metric = "cc_mcc_share";
             fmt_pct(vs, sizeof vs, v);
             fmt_pct(bs, sizeof bs, base);
             fmt_pct(ds, sizeof ds, rat_e6(r->threshold_e6));
-            snprintf(al.explanation_zh, sizeof al.explanation_zh,
+            snprintf(al->explanation_zh, sizeof al->explanation_zh,
                      "医院%s %s 伴CC/MCC病例占比 %s%%（%lld/%lld），比前%d个月 %s%% 上升不少于 %s 个百分点：疑似高套并发症",
-                     al.fixmedins_code, period, vs, (long long)num, (long long)den, r->window, bs, ds);
-            snprintf(al.explanation_en, sizeof al.explanation_en,
+                     al->fixmedins_code, period, vs, (long long)num, (long long)den, r->window, bs, ds);
+            snprintf(al->explanation_en, sizeof al->explanation_en,
                      "hospital %s %s: CC/MCC share %s%% (%lld of %lld grouped) is at least %s points "
                      "above the trailing %d-month %s%%: possible severity upcoding",
-                     al.fixmedins_code, period, vs, (long long)num, (long long)den, ds, r->window, bs);
+                     al->fixmedins_code, period, vs, (long long)num, (long long)den, ds, r->window, bs);
         } else {
-            al.metric = "transfer_out_share";
+            al->metric = "transfer_out_share";
             fmt_pct(vs, sizeof vs, v);
             fmt_pct(bs, sizeof bs, base);
             fmt_pct(ts, sizeof ts, t);
-            snprintf(al.explanation_zh, sizeof al.explanation_zh,
+            snprintf(al->explanation_zh, sizeof al->explanation_zh,
                      "医院%s %s 转院出院占比 %s%%（%lld/%lld），超过前%d个月 %s%% 的 %s 倍（%s%%）：疑似推诿病人",
-                     al.fixmedins_code, period, vs, (long long)num, (long long)den, r->window, bs, fs, ts);
-            snprintf(al.explanation_en, sizeof al.explanation_en,
+                     al->fixmedins_code, period, vs, (long long)num, (long long)den, r->window, bs, fs, ts);
+            snprintf(al->explanation_en, sizeof al->explanation_en,
                      "hospital %s %s: transfer-out share %s%% (%lld of %lld lists) above %s x the "
                      "trailing %d-month %s%% (%s%%): possible patient shifting",
-                     al.fixmedins_code, period, vs, (long long)num, (long long)den, fs, r->window, bs, ts);
+                     al->fixmedins_code, period, vs, (long long)num, (long long)den, fs, r->window, bs, ts);
         }
     }
-    return finish(a, &al, fire, above(v, c, incl));
+    return verdict(evaluable, fire, above(v, c, incl), al);
 }
 
-static int eval_split(dd_alerts *a, int hosp, const hmonth *h, const char *period)
+static dd_alert_verdict eval_split(const dd_alert_rules *rs, const dd_alert_hmonth *h, dd_alert *al)
 {
-    const dd_region *rg = hregion(a, hosp);
-    const rule_cfg *r = &a->cfg[rg->index][DD_ALERT_SPLIT_ADMISSION];
+    const rule_cfg *r = &rs->rule[DD_ALERT_SPLIT_ADMISSION];
     dd_rat v = dd_rat_int(h->split), t = rat_e6(r->threshold_e6), c = rat_e6(r->critical_e6);
-    int fire = r->enabled && h->split > 0 && above(v, t, 1);
-    dd_alert al;
-    draft_begin(&al, DD_ALERT_SPLIT_ADMISSION, rg->admdvs, hcode(a, hosp), 0, period);
+    int evaluable = r->enabled && h->split > 0;
+    int fire = evaluable && above(v, t, 1);
     if (fire) {
-        al.metric = "readmissions";
-        snprintf(al.value, sizeof al.value, "%lld", (long long)h->split);
-        fmt_rat(al.threshold, sizeof al.threshold, t, 0);
-        snprintf(al.explanation_zh, sizeof al.explanation_zh,
+        al->metric = "readmissions";
+        snprintf(al->value, sizeof al->value, "%lld", (long long)h->split);
+        fmt_rat(al->threshold, sizeof al->threshold, t, 0);
+        snprintf(al->explanation_zh, sizeof al->explanation_zh,
                  "医院%s %s 有 %lld 例同一参保人出院后 %d 天内再次入住本院（阈值 %s 例）：疑似分解住院",
-                 al.fixmedins_code, period, (long long)h->split, r->window, al.threshold);
-        snprintf(al.explanation_en, sizeof al.explanation_en,
+                 al->fixmedins_code, al->period, (long long)h->split, r->window, al->threshold);
+        snprintf(al->explanation_en, sizeof al->explanation_en,
                  "hospital %s %s: %lld readmissions of the same person within %d days of discharge "
                  "(threshold %s): possible split admissions",
-                 al.fixmedins_code, period, (long long)h->split, r->window, al.threshold);
+                 al->fixmedins_code, al->period, (long long)h->split, r->window, al->threshold);
     }
-    return finish(a, &al, fire, above(v, c, 1));
+    return verdict(evaluable, fire, above(v, c, 1), al);
 }
 
-static int eval_hmonth(dd_alerts *a, int hosp, int32_t month)
+dd_alert_verdict dd_alert_eval_hospital_month(const dd_alert_rules *rs, dd_alert_type type,
+                                              const char *admdvs, const char *hosp, int32_t month,
+                                              const dd_alert_hmonth *in, dd_alert *out)
 {
-    hmonth *h = hm_get(a, hosp, month, 0);
-    if (!h)
-        return 0;
     char period[16];
     dd_time_format_month(month, period, sizeof period);
-    int rc = 0;
-    for (int t = DD_ALERT_CMI_JUMP; t < DD_ALERT__COUNT && !rc; t++) {
-        if (t == DD_ALERT_CMI_JUMP || t == DD_ALERT_CC_MCC_SHARE_JUMP || t == DD_ALERT_TRANSFER_OUT_RATE)
-            rc = eval_trailing(a, (dd_alert_type)t, hosp, h, period);
-        else if (t == DD_ALERT_SPLIT_ADMISSION)
-            rc = eval_split(a, hosp, h, period);
-        else
-            for (size_t i = 0; i < sizeof share_rules / sizeof share_rules[0]; i++)
-                if (share_rules[i].type == (dd_alert_type)t)
-                    rc = eval_share(a, &share_rules[i], hosp, h, period);
-    }
-    return rc;
+    draft_begin(out, type, admdvs, hosp, 0, period);
+    if (type == DD_ALERT_CMI_JUMP || type == DD_ALERT_CC_MCC_SHARE_JUMP ||
+        type == DD_ALERT_TRANSFER_OUT_RATE)
+        return eval_trailing(rs, type, in, out);
+    if (type == DD_ALERT_SPLIT_ADMISSION)
+        return eval_split(rs, in, out);
+    for (size_t i = 0; i < sizeof share_rules / sizeof share_rules[0]; i++)
+        if (share_rules[i].type == type)
+            return eval_share(rs, &share_rules[i], in, out);
+    return DD_ALERT_NOT_EVALUABLE; /* not a hospital-month rule */
 }
 
-static const int ins_code[2] = {310, 390};
-
-static int eval_pvd(dd_alerts *a, int region, int ins, int32_t month)
+dd_alert_verdict dd_alert_eval_point_value(const dd_alert_rules *rs, const char *admdvs,
+                                           int insutype, int32_t month, int has_data,
+                                           int64_t points, int64_t eligible, int64_t budget,
+                                           int64_t points_last_year, dd_alert *out)
 {
-    const dd_region *rg = dd_dataset_region_at(a->ds, region);
-    const rule_cfg *r = &a->cfg[region][DD_ALERT_POINT_VALUE_DROP];
-    rmonth *m = rm_get(a, region, ins, month, 0);
-    int64_t P = m ? m->ctr[DD_CTR_POINTS] : 0, E = m ? m->ctr[DD_CTR_ELIGIBLE] : 0;
-    int64_t B = a->budget && m ? a->budget(a->budget_ctx, rg->admdvs, ins_code[ins], month) : 0;
-    int evaluable = r->enabled && m && P > 0 && B > 0 && E >= r->min_cases;
+    const rule_cfg *r = &rs->rule[DD_ALERT_POINT_VALUE_DROP];
+    int64_t P = points, E = eligible, B = budget;
+    int evaluable = r->enabled && has_data && P > 0 && B > 0 && E >= r->min_cases;
     dd_rat planned = dd_rat_int(0), live = dd_rat_int(0), t = planned, c = planned;
     int from_policy = 0;
-    int64_t P_ly = 0;
     if (evaluable) {
-        if (rg->policy.planned_point_value_e6 > 0) {
-            planned = rat_e6(rg->policy.planned_point_value_e6);
+        if (rs->planned_point_value_e6 > 0) {
+            planned = rat_e6(rs->planned_point_value_e6);
             from_policy = 1;
         } else {
-            rmonth *ly = rm_get(a, region, ins, month - 12, 0);
-            P_ly = ly ? ly->ctr[DD_CTR_POINTS] : 0;
-            if (P_ly > 0)
-                planned = dd_rat_div(dd_rat_scaled(B, 2), dd_rat_scaled(P_ly, 4));
+            if (points_last_year > 0)
+                planned = dd_rat_div(dd_rat_scaled(B, 2), dd_rat_scaled(points_last_year, 4));
             else
                 evaluable = 0;
         }
@@ -1044,28 +1025,28 @@ static int eval_pvd(dd_alerts *a, int region, int ins, int32_t month)
     int fire = evaluable && dd_rat_cmp(live, t) < 0;
     char period[16];
     dd_time_format_month(month, period, sizeof period);
-    dd_alert al;
-    draft_begin(&al, DD_ALERT_POINT_VALUE_DROP, rg->admdvs, NULL, ins_code[ins], period);
+    dd_alert *al = out;
+    draft_begin(al, DD_ALERT_POINT_VALUE_DROP, admdvs, NULL, insutype, period);
     if (fire) {
         char ps[40], bs[40], pts[40], fs[40];
-        al.metric = "live_point_value";
-        fmt_rat(al.value, sizeof al.value, live, 6);
-        fmt_rat(al.threshold, sizeof al.threshold, t, 6);
+        al->metric = "live_point_value";
+        fmt_rat(al->value, sizeof al->value, live, 6);
+        fmt_rat(al->threshold, sizeof al->threshold, t, 6);
         fmt_rat(ps, sizeof ps, planned, 6);
         dd_dec_format(bs, sizeof bs, B, 2);
         dd_dec_format(pts, sizeof pts, P, 4);
         fmt_pct(fs, sizeof fs, rat_e6(r->threshold_e6));
-        snprintf(al.explanation_zh, sizeof al.explanation_zh,
+        snprintf(al->explanation_zh, sizeof al->explanation_zh,
                  "统筹区%s 险种%d %s 实时点值 %s 元（预算 %s 元 / %s 点），低于%s点值 %s 元的 %s%%（%s）：基金超支风险",
-                 rg->admdvs, ins_code[ins], period, al.value, bs, pts, from_policy ? "计划" : "上年同期",
-                 ps, fs, al.threshold);
-        snprintf(al.explanation_en, sizeof al.explanation_en,
+                 admdvs, insutype, period, al->value, bs, pts, from_policy ? "计划" : "上年同期",
+                 ps, fs, al->threshold);
+        snprintf(al->explanation_en, sizeof al->explanation_en,
                  "region %s insutype %d %s: live point value %s yuan (budget %s / %s points) below "
                  "%s%% of the %s point value %s (%s): fund overrun risk",
-                 rg->admdvs, ins_code[ins], period, al.value, bs, pts, fs,
-                 from_policy ? "planned" : "last year's", ps, al.threshold);
+                 admdvs, insutype, period, al->value, bs, pts, fs,
+                 from_policy ? "planned" : "last year's", ps, al->threshold);
     }
-    return finish(a, &al, fire, dd_rat_cmp(live, c) < 0);
+    return verdict(evaluable, fire, dd_rat_cmp(live, c) < 0, al);
 }
 
 static int is_leap(int y)
@@ -1073,10 +1054,144 @@ static int is_leap(int y)
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
+dd_alert_verdict dd_alert_eval_budget_burn(const dd_alert_rules *rs, const char *admdvs,
+                                           int insutype, int year, int as_of_doy,
+                                           int64_t fund_settled, int64_t year_budget,
+                                           dd_alert *out)
+{
+    const rule_cfg *r = &rs->rule[DD_ALERT_BUDGET_BURN];
+    int doy = as_of_doy;
+    /* min_days: one day's payments against 1/365 of the budget is noise */
+    int evaluable = r->enabled && doy > 0 && doy >= r->window && year_budget > 0;
+    int64_t fund = evaluable ? fund_settled : 0, yb = evaluable ? year_budget : 0;
+    int diy = is_leap(year) ? 366 : 365;
+    dd_rat pro = dd_rat_div(dd_rat_mul(dd_rat_scaled(yb, 2), dd_rat_int(doy)), dd_rat_int(diy));
+    dd_rat v = dd_rat_scaled(fund, 2);
+    dd_rat t = dd_rat_mul(pro, rat_e6(r->threshold_e6)), c = dd_rat_mul(pro, rat_e6(r->critical_e6));
+    int fire = evaluable && above(v, t, 0);
+    char period[16];
+    snprintf(period, sizeof period, "%04d", year % 10000);
+    dd_alert *al = out;
+    draft_begin(al, DD_ALERT_BUDGET_BURN, admdvs, NULL, insutype, period);
+    if (fire) {
+        char ybs[40], pros[40], fs[40], asof[16];
+        al->metric = "ytd_fund_pay";
+        fmt_rat(al->value, sizeof al->value, v, 2);
+        fmt_rat(al->threshold, sizeof al->threshold, t, 2);
+        dd_dec_format(ybs, sizeof ybs, yb, 2);
+        fmt_rat(pros, sizeof pros, pro, 2);
+        fmt_pct(fs, sizeof fs, rat_e6(r->threshold_e6));
+        dd_time_format_date(dd_days_from_civil(year, 1, 1) + doy - 1, asof, sizeof asof);
+        snprintf(al->explanation_zh, sizeof al->explanation_zh,
+                 "统筹区%s 险种%d %d年截至%s 基金支付 %s 元，超过年度预算 %s 元按时间进度（%d/%d 天）%s 元的 %s%%（%s 元）：预算执行过快",
+                 admdvs, insutype, year, asof, al->value, ybs, doy, diy, pros, fs, al->threshold);
+        snprintf(al->explanation_en, sizeof al->explanation_en,
+                 "region %s insutype %d: fund payments of %d through %s are %s yuan, above %s%% of "
+                 "the year budget %s prorated to %d/%d days = %s (threshold %s): budget burning "
+                 "too fast",
+                 admdvs, insutype, year, asof, al->value, fs, ybs, doy, diy, pros, al->threshold);
+    }
+    return verdict(evaluable, fire, above(v, c, 0), al);
+}
+
+int dd_alert_year_days(int year)
+{
+    return is_leap(year) ? 366 : 365;
+}
+
+/* ---------------- the in-memory evaluator's rule calls ---------------- */
+
+static const char *hcode(const dd_alerts *a, int hosp)
+{
+    return dd_dataset_hospital_at(a->ds, hosp)->code;
+}
+
+static const dd_region *hregion(const dd_alerts *a, int hosp)
+{
+    return dd_dataset_region_at(a->ds, dd_dataset_hospital_at(a->ds, hosp)->region);
+}
+
+static int32_t hosp_min_day(dd_alerts *a, int hosp)
+{
+    hinfo *h = &a->hi[hosp];
+    if (h->dirty) {
+        h->min_day = INT32_MAX;
+        for (uint32_t i = 0; i < a->n_hd; i++)
+            if (a->hd[i].hosp == hosp && a->hd[i].n > 0 && a->hd[i].day < h->min_day)
+                h->min_day = a->hd[i].day;
+        h->dirty = 0;
+    }
+    return h->min_day;
+}
+
+static int eval_volume(dd_alerts *a, int hosp, int32_t day)
+{
+    const dd_region *rg = hregion(a, hosp);
+    const dd_alert_rules *rs = &a->rules[rg->index];
+    hday *d = hd_get(a, hosp, day, 0);
+    int64_t sum = 0;
+    int W = rs->rule[DD_ALERT_VOLUME_SPIKE].window;
+    for (int k = 1; d && k <= W; k++) {
+        hday *p = hd_get(a, hosp, day - k, 0);
+        sum += p ? p->n : 0;
+    }
+    dd_alert al;
+    dd_alert_verdict v = dd_alert_eval_volume(rs, rg->admdvs, hcode(a, hosp), day, d ? d->n : 0,
+                                              sum, d ? hosp_min_day(a, hosp) : INT32_MAX, &al);
+    return finish(a, &al, v == DD_ALERT_HOLDS);
+}
+
+static int eval_hmonth(dd_alerts *a, int hosp, int32_t month)
+{
+    hmonth *h = hm_get(a, hosp, month, 0);
+    if (!h)
+        return 0;
+    const dd_region *rg = hregion(a, hosp);
+    const dd_alert_rules *rs = &a->rules[rg->index];
+    dd_alert_hmonth in;
+    memcpy(in.ctr, h->ctr, sizeof in.ctr);
+    in.split = h->split;
+    int span = dd_alert_rules_month_span(rs);
+    for (int k = 1; k <= DD_ALERT_MAX_MONTHS; k++) {
+        hmonth *q = k <= span ? hm_get(a, hosp, month - k, 0) : NULL;
+        in.prev[k - 1] = q ? q->ctr : NULL;
+    }
+    int rc = 0;
+    for (int t = DD_ALERT_CMI_JUMP; t < DD_ALERT__COUNT && !rc; t++) {
+        dd_alert al;
+        dd_alert_verdict v =
+            dd_alert_eval_hospital_month(rs, (dd_alert_type)t, rg->admdvs, hcode(a, hosp), month, &in, &al);
+        rc = finish(a, &al, v == DD_ALERT_HOLDS);
+    }
+    return rc;
+}
+
+static const int ins_code[2] = {310, 390};
+
+static int eval_pvd(dd_alerts *a, int region, int ins, int32_t month)
+{
+    const dd_region *rg = dd_dataset_region_at(a->ds, region);
+    const dd_alert_rules *rs = &a->rules[region];
+    const rule_cfg *r = &rs->rule[DD_ALERT_POINT_VALUE_DROP];
+    rmonth *m = rm_get(a, region, ins, month, 0);
+    int64_t P = m ? m->ctr[DD_CTR_POINTS] : 0, E = m ? m->ctr[DD_CTR_ELIGIBLE] : 0;
+    int64_t B = a->budget && m ? a->budget(a->budget_ctx, rg->admdvs, ins_code[ins], month) : 0;
+    int64_t P_ly = 0;
+    if (r->enabled && m && P > 0 && B > 0 && E >= r->min_cases && rs->planned_point_value_e6 <= 0) {
+        rmonth *ly = rm_get(a, region, ins, month - 12, 0);
+        P_ly = ly ? ly->ctr[DD_CTR_POINTS] : 0;
+    }
+    dd_alert al;
+    dd_alert_verdict v = dd_alert_eval_point_value(rs, rg->admdvs, ins_code[ins], month, m != NULL,
+                                                   P, E, B, P_ly, &al);
+    return finish(a, &al, v == DD_ALERT_HOLDS);
+}
+
 static int eval_burn(dd_alerts *a, int region, int ins, int year)
 {
     const dd_region *rg = dd_dataset_region_at(a->ds, region);
-    const rule_cfg *r = &a->cfg[region][DD_ALERT_BUDGET_BURN];
+    const dd_alert_rules *rs = &a->rules[region];
+    const rule_cfg *r = &rs->rule[DD_ALERT_BUDGET_BURN];
     ryear *y = ry_get(a, region, ins, year, 0);
     int doy = 0;
     for (int d = 365; y && d >= 0; d--)
@@ -1085,43 +1200,17 @@ static int eval_burn(dd_alerts *a, int region, int ins, int year)
             break;
         }
     int64_t fund = 0, yb = 0;
-    /* min_days: one day's payments against 1/365 of the budget is noise */
-    int evaluable = r->enabled && doy > 0 && doy >= r->window && a->budget;
-    for (int mo = 1; evaluable && mo <= 12; mo++) {
+    int need = r->enabled && doy > 0 && doy >= r->window && a->budget;
+    for (int mo = 1; need && mo <= 12; mo++) {
         int32_t m = dd_time_month_make(year, mo);
         rmonth *rm = rm_get(a, region, ins, m, 0);
         fund += rm ? rm->ctr[DD_CTR_FUND_SETTLED] : 0;
         yb += a->budget(a->budget_ctx, rg->admdvs, ins_code[ins], m);
     }
-    evaluable = evaluable && yb > 0;
-    int diy = is_leap(year) ? 366 : 365;
-    dd_rat pro = dd_rat_div(dd_rat_mul(dd_rat_scaled(yb, 2), dd_rat_int(doy)), dd_rat_int(diy));
-    dd_rat v = dd_rat_scaled(fund, 2);
-    dd_rat t = dd_rat_mul(pro, rat_e6(r->threshold_e6)), c = dd_rat_mul(pro, rat_e6(r->critical_e6));
-    int fire = evaluable && above(v, t, 0);
-    char period[16];
-    snprintf(period, sizeof period, "%04d", year % 10000);
     dd_alert al;
-    draft_begin(&al, DD_ALERT_BUDGET_BURN, rg->admdvs, NULL, ins_code[ins], period);
-    if (fire) {
-        char ybs[40], pros[40], fs[40], asof[16];
-        al.metric = "ytd_fund_pay";
-        fmt_rat(al.value, sizeof al.value, v, 2);
-        fmt_rat(al.threshold, sizeof al.threshold, t, 2);
-        dd_dec_format(ybs, sizeof ybs, yb, 2);
-        fmt_rat(pros, sizeof pros, pro, 2);
-        fmt_pct(fs, sizeof fs, rat_e6(r->threshold_e6));
-        dd_time_format_date(dd_days_from_civil(year, 1, 1) + doy - 1, asof, sizeof asof);
-        snprintf(al.explanation_zh, sizeof al.explanation_zh,
-                 "统筹区%s 险种%d %d年截至%s 基金支付 %s 元，超过年度预算 %s 元按时间进度（%d/%d 天）%s 元的 %s%%（%s 元）：预算执行过快",
-                 rg->admdvs, ins_code[ins], year, asof, al.value, ybs, doy, diy, pros, fs, al.threshold);
-        snprintf(al.explanation_en, sizeof al.explanation_en,
-                 "region %s insutype %d: fund payments of %d through %s are %s yuan, above %s%% of "
-                 "the year budget %s prorated to %d/%d days = %s (threshold %s): budget burning "
-                 "too fast",
-                 rg->admdvs, ins_code[ins], year, asof, al.value, fs, ybs, doy, diy, pros, al.threshold);
-    }
-    return finish(a, &al, fire, above(v, c, 0));
+    dd_alert_verdict v =
+        dd_alert_eval_budget_burn(rs, rg->admdvs, ins_code[ins], year, doy, fund, yb, &al);
+    return finish(a, &al, v == DD_ALERT_HOLDS);
 }
 
 /* ---------------- tasks ---------------- */
@@ -1226,7 +1315,7 @@ static void ry_add(dd_alerts *a, int region, int ins, int32_t day, int delta)
 static void person_recompute(dd_alerts *a, int person, tasks *ts)
 {
     aperson *p = &a->ps[person];
-    int gap = a->cfg[hregion(a, p->hosp)->index][DD_ALERT_SPLIT_ADMISSION].window;
+    int gap = a->rules[hregion(a, p->hosp)->index].rule[DD_ALERT_SPLIT_ADMISSION].window;
     for (uint32_t i = 0; i < p->n; i++) {
         acase *s = &a->cs[p->cases[i]];
         int flag = 0;
@@ -1287,12 +1376,7 @@ static void move_counters(dd_alerts *a, int hosp, int region, const dd_contrib *
 
 static void month_tasks(dd_alerts *a, tasks *ts, int hosp, int32_t month)
 {
-    const rule_cfg *cf = a->cfg[hregion(a, hosp)->index];
-    int span = cf[DD_ALERT_CMI_JUMP].window;
-    if (cf[DD_ALERT_CC_MCC_SHARE_JUMP].window > span)
-        span = cf[DD_ALERT_CC_MCC_SHARE_JUMP].window;
-    if (cf[DD_ALERT_TRANSFER_OUT_RATE].window > span)
-        span = cf[DD_ALERT_TRANSFER_OUT_RATE].window;
+    int span = dd_alert_rules_month_span(&a->rules[hregion(a, hosp)->index]);
     for (int k = 0; k <= span; k++)
         if (k == 0 || hm_get(a, hosp, month + k, 0))
             add_task(a, ts, T_HMONTH, hosp, 0, month + k);
@@ -1300,7 +1384,7 @@ static void month_tasks(dd_alerts *a, tasks *ts, int hosp, int32_t month)
 
 static void day_tasks(dd_alerts *a, tasks *ts, int hosp, int32_t day)
 {
-    int W = a->cfg[hregion(a, hosp)->index][DD_ALERT_VOLUME_SPIKE].window;
+    int W = a->rules[hregion(a, hosp)->index].rule[DD_ALERT_VOLUME_SPIKE].window;
     for (int k = 0; k <= W; k++)
         if (hd_get(a, hosp, day + k, 0))
             add_task(a, ts, T_VOLUME, hosp, 0, day + k);

@@ -66,7 +66,8 @@
  *   LATE_LIST        hospital, month: late lists / lists > 0.05.
  * Policy keys: alert.min_cases; alert.<NAME>.enabled (true|false),
  * .threshold, .critical, .min_cases; VOLUME_SPIKE .min_count, .window_days;
- * SPLIT_ADMISSION .days; BUDGET_BURN .min_days; CMI_JUMP /
+ * SPLIT_ADMISSION .days, .ttl_days (stream only: stays kept for linking, default
+ * 90); BUDGET_BURN .min_days; CMI_JUMP /
  * CC_MCC_SHARE_JUMP / TRANSFER_OUT_RATE .months. `threshold` is the table's number (a factor for POINT_VALUE_DROP,
  * BUDGET_BURN, VOLUME_SPIKE, CMI_JUMP, TRANSFER_OUT_RATE; a share otherwise;
  * a count for SPLIT_ADMISSION). Unknown alert keys are an error.
@@ -182,6 +183,85 @@ int dd_alerts_sweep(dd_alerts *a);
 int dd_alerts_state_count(const dd_alerts *a);
 const char *dd_alerts_state_at(const dd_alerts *a, int i, int *active, int *occurrences);
 int dd_alerts_active_count(const dd_alerts *a);
+
+/* ---------------- the rules as pure functions ----------------
+ * ONE implementation of every rule, shared by the in-memory evaluator above
+ * (replay) and the stream (consumers/dd_stream_alerts, figures read from
+ * Redis). Each function takes the aggregates of its scope, always fills the
+ * draft `out` (alert_id, type, admdvs, fixmedins_code | insutype, period;
+ * occurrence 0) and, when the condition HOLDS, metric, value, threshold,
+ * severity and the explanations. NOT_EVALUABLE (disabled, below min cases,
+ * no budget, window not covered ...) and DOES_NOT_HOLD both make an active
+ * alert inactive. */
+typedef enum {
+    DD_ALERT_NOT_EVALUABLE = 0,
+    DD_ALERT_DOES_NOT_HOLD = 1,
+    DD_ALERT_HOLDS = 2
+} dd_alert_verdict;
+
+#define DD_ALERT_MAX_MONTHS 24 /* upper bound of the `months` keys */
+
+typedef struct {
+    int enabled;
+    int64_t threshold_e6, critical_e6;
+    int64_t min_cases;
+    int64_t min_count; /* VOLUME_SPIKE */
+    int window;        /* days (VOLUME_SPIKE window, SPLIT_ADMISSION gap, BUDGET_BURN
+                          min_days) or months (trailing rules) */
+} dd_alert_rule;
+
+/* One region's alert.* policy. split_ttl_days (`alert.SPLIT_ADMISSION.ttl_days`,
+ * default 90, 1..3660) is used by the stream only: how long a person's stays
+ * are kept for linking. */
+typedef struct {
+    dd_alert_rule rule[DD_ALERT__COUNT];
+    int64_t planned_point_value_e6; /* policy planned_point_value, 0 = unset */
+    int split_ttl_days;
+} dd_alert_rules;
+
+/* Defaults overlaid with the policy's alert.* keys (p may be NULL). 0, or -1
+ * with errstr on an unknown key or a bad value. */
+int dd_alert_rules_load(dd_alert_rules *out, const dd_policy *p, const char *admdvs,
+                        char *errstr, size_t errlen);
+/* The largest `months` of the trailing rules (months re-evaluated after a
+ * month changes, and trailing months to read). */
+int dd_alert_rules_month_span(const dd_alert_rules *rs);
+int dd_alert_year_days(int year); /* 365 or 366 */
+
+/* Hospital x month figures (both insurance types summed): ctr = the
+ * dd_case counters of the month, split = split admissions counted in it,
+ * prev[k-1] = the counters of month m-k (NULL = no data), k = 1.. the
+ * rule's `months` (at most DD_ALERT_MAX_MONTHS). */
+typedef struct {
+    int64_t ctr[DD_CTR__COUNT];
+    int64_t split;
+    const int64_t *prev[DD_ALERT_MAX_MONTHS];
+} dd_alert_hmonth;
+
+/* type: CMI_JUMP .. LATE_LIST (the hospital-month rules). */
+dd_alert_verdict dd_alert_eval_hospital_month(const dd_alert_rules *rs, dd_alert_type type,
+                                              const char *admdvs, const char *hosp, int32_t month,
+                                              const dd_alert_hmonth *in, dd_alert *out);
+/* VOLUME_SPIKE for day: n = counted cases on day, window_sum = Σ cases of
+ * day-W..day-1 (W = rule window), min_day = the hospital's earliest day with
+ * a counted case (INT32_MAX none). */
+dd_alert_verdict dd_alert_eval_volume(const dd_alert_rules *rs, const char *admdvs,
+                                      const char *hosp, int32_t day, int64_t n,
+                                      int64_t window_sum, int32_t min_day, dd_alert *out);
+/* POINT_VALUE_DROP: has_data = the region x insutype x month has data;
+ * points / eligible counters of the month, its budget (fen), and the points
+ * of month-12 (used only without a planned point value). */
+dd_alert_verdict dd_alert_eval_point_value(const dd_alert_rules *rs, const char *admdvs,
+                                           int insutype, int32_t month, int has_data,
+                                           int64_t points, int64_t eligible, int64_t budget,
+                                           int64_t points_last_year, dd_alert *out);
+/* BUDGET_BURN: as_of_doy = 1-based day of year of the latest local setl day
+ * with a counted case (0 none), fund_settled = Σ fund_settled of the year's
+ * 12 months, year_budget = Σ of the 12 month budgets (fen). */
+dd_alert_verdict dd_alert_eval_budget_burn(const dd_alert_rules *rs, const char *admdvs,
+                                           int insutype, int year, int as_of_doy,
+                                           int64_t fund_settled, int64_t year_budget,
+                                           dd_alert *out);
 
 /* One JSON object (no newline): alert_id, occurrence, type, severity, admdvs,
  * fixmedins_code (hospital alerts), insutype (region alerts), period, metric,
