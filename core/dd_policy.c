@@ -38,6 +38,7 @@ enum {
     K_SHARING_BAND,
     K_BASIC_SAME_PAY,
     K_PLANNED_PV,
+    K_CLOSE_DAY,
     K__COUNT
 };
 
@@ -62,6 +63,7 @@ static const char *const key_names[K__COUNT] = {
     "sharing.band",
     "basic_same_pay",
     "planned_point_value",
+    "month_close.day",
 };
 
 /* Upper bound for money keys: 100,000,000.00 yuan, the SPEC §11 amount cap. */
@@ -111,6 +113,7 @@ void dd_policy_defaults(dd_policy *p, dd_scheme scheme)
     p->basic_same_pay = 1;
     p->planned_point_value_e6 = 0;
     p->n_alert = 0;
+    p->month_close_day = 10;
 }
 
 static int is_space(char c)
@@ -383,6 +386,11 @@ static int set_key(dd_policy *p, perr *e, int *seen_line, bedday_seen *bseen, co
         if (parse_int(e, key, v, vn, 0, 3660, &x))
             return -1;
         p->late_list_days = (int)x;
+        return 0;
+    case K_CLOSE_DAY:
+        if (parse_int(e, key, v, vn, 1, 28, &x))
+            return -1;
+        p->month_close_day = (int)x;
         return 0;
     case K_LATE_EXCLUDED:
         if (parse_bool(e, key, v, vn, &b))

@@ -57,6 +57,8 @@ typedef struct {
     int64_t planned_point_value_e6;  /* `planned_point_value`, 0 = unset */
     dd_policy_kv alert[DD_POLICY_MAX_ALERT_KEYS];
     int n_alert;
+    int month_close_day;             /* `month_close.day` 10 (1..28): the scheduler's
+                                        MONTH_CLOSE cut-off day of the next month */
 } dd_policy;
 
 /* Fill *p with the SPEC defaults for `scheme`. */

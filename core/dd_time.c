@@ -210,3 +210,10 @@ void dd_time_format_iso(int64_t epoch_ms, char *buf, size_t cap)
         snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", y, m, d, s / 3600, s / 60 % 60,
                  s % 60);
 }
+
+int64_t dd_time_close_cutoff_ms(int32_t month, int day)
+{
+    int32_t next = month + 1;
+    int32_t days = dd_days_from_civil(dd_time_month_year(next), dd_time_month_num(next), day);
+    return (int64_t)days * DD_MS_PER_DAY - (int64_t)DD_TIME_SHANGHAI_OFFSET_S * 1000;
+}

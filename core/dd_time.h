@@ -50,4 +50,9 @@ void dd_time_format_iso(int64_t epoch_ms, char *buf, size_t cap);
 /* "YYYY-MM-DD" (buffer >= 11). */
 void dd_time_format_date(int32_t days, char *buf, size_t cap);
 
+/* Month-close cut-off of `month` (SPEC §2): day `day` (1..28) of the NEXT
+ * month, 00:00 Asia/Shanghai, as epoch ms. E.g. 2025-12, day 10 ->
+ * 2026-01-10T00:00:00+08:00 = 2026-01-09T16:00:00Z. */
+int64_t dd_time_close_cutoff_ms(int32_t month, int day);
+
 #endif
