@@ -35,6 +35,16 @@ static void run_usage(FILE *out)
             "                  A file with only kafka.bootstrap.servers and redis.url works.\n"
             "Environment: DRGDIP_<KEY> overrides a key (upper case, '.' -> '_'), e.g.\n"
             "DRGDIP_REDIS_URL, DRGDIP_REDIS_PASSWORD, DRGDIP_KAFKA_SASL_PASSWORD.\n"
+            "MONTH_CLOSE events close a month once: the snapshot goes to output.snapshots\n"
+            "(default drgdip.snapshots; JSON, or Avro with output.format = avro) and into\n"
+            "Redis (drgdip snapshot --closed). month_close.scheduler = on emits them at each\n"
+            "region's cut-off (policy month_close.day, default the 10th of the next month,\n"
+            "00:00 Asia/Shanghai), checked every month_close.check_s (60) s; month_close.now\n"
+            "fixes \"now\" for tests. See docs/streaming.md.\n"
+            "SPEC section 8 alerts are evaluated after each batch (core/dd_alert.h rules,\n"
+            "state in Redis) and produced at least once to output.alerts (default\n"
+            "drgdip.alerts, JSON, key admdvs); alerts.enabled = false turns them off.\n"
+            "See docs/alerts.md.\n"
             "SIGTERM / SIGINT: finish the batch, commit (Redis, then Kafka), leave the group.\n"
             "Exit: 0 stopped cleanly, 1 fatal error (logged), 2 usage error.\n");
 }

@@ -1,7 +1,8 @@
 /*
  * drgdip snapshot — the LIVE pre-settlement snapshot of one (region,
  * insurance type, month) read from the Redis totals of `drgdip run`
- * (consumers/dd_live.h), printed as the SPEC §7 JSON.
+ * (consumers/dd_live.h), printed as the SPEC §7 JSON; with --closed the
+ * stored MONTH_CLOSE snapshot (consumers/dd_monthclose.h), byte for byte.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "dd_config.h"
 #include "dd_datadir.h"
 #include "dd_live.h"
+#include "dd_monthclose.h"
 #include "dd_time.h"
 
 extern char **environ;
@@ -19,9 +21,14 @@ static void snap_usage(FILE *out)
 {
     fprintf(out,
             "usage: drgdip snapshot --region ADMDVS --insutype 310|390 --month YYYY-MM\n"
-            "                       [--redis URL] [--data DIR] [--config FILE]\n\n"
+            "                       [--closed] [--redis URL] [--data DIR] [--config FILE]\n\n"
             "Reads the live totals from Redis and prints the snapshot (SPEC §7 JSON,\n"
-            "kind LIVE). For the same events its figures equal `drgdip replay`'s.\n\n"
+            "kind LIVE). For the same events its figures equal `drgdip replay`'s;\n"
+            "late_adjustments are the corrections of earlier closed months that the next\n"
+            "close of this month would report (0 when no earlier month is closed).\n\n"
+            "  --closed       print the stored MONTH_CLOSE snapshot of that month instead\n"
+            "                 (exactly as emitted to drgdip.snapshots); exit 1 when the\n"
+            "                 month is not closed\n"
             "  --redis URL    redis://host:port or unix:///path (default: the config's\n"
             "                 redis.url, else redis://127.0.0.1:6379)\n"
             "  --data DIR     data directory (default: the config's data.dir)\n"
@@ -34,11 +41,16 @@ int dd_cmd_snapshot(int argc, char **argv)
 {
     const char *region = NULL, *ins_s = NULL, *month_s = NULL, *url = NULL, *data = NULL,
                *conf = NULL;
+    int closed = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             snap_usage(stdout);
             return 0;
+        }
+        if (!strcmp(a, "--closed")) {
+            closed = 1;
+            continue;
         }
         const char **dst = !strcmp(a, "--region")     ? &region
                            : !strcmp(a, "--insutype") ? &ins_s
@@ -85,8 +97,9 @@ int dd_cmd_snapshot(int argc, char **argv)
     }
     int rc = 1;
     dd_store *st = NULL;
-    dd_datadir *dir = dd_datadir_open(data, err, sizeof err);
-    if (!dir) {
+    /* --closed prints stored bytes: no data set needed */
+    dd_datadir *dir = closed ? NULL : dd_datadir_open(data, err, sizeof err);
+    if (!closed && !dir) {
         fprintf(stderr, "drgdip snapshot: data: %s\n", err);
         goto done;
     }
@@ -95,10 +108,35 @@ int dd_cmd_snapshot(int argc, char **argv)
         fprintf(stderr, "drgdip snapshot: redis: %s\n", err);
         goto done;
     }
+    if (closed) {
+        dd_monthclose_result mr;
+        int f = dd_monthclose_read(st, region, atoi(ins_s), month, &mr, err, sizeof err);
+        if (f < 0) {
+            fprintf(stderr, "drgdip snapshot: %s\n", err);
+        } else if (f == 0) {
+            fprintf(stderr, "drgdip snapshot: %s %s %s is not closed (no MONTH_CLOSE snapshot)\n",
+                    region, ins_s, month_s);
+        } else {
+            if (fwrite(mr.json, 1, mr.json_len, stdout) == mr.json_len && fputc('\n', stdout) != EOF &&
+                fflush(stdout) == 0)
+                rc = 0;
+            else
+                fprintf(stderr, "drgdip snapshot: write error\n");
+            dd_monthclose_result_free(&mr);
+        }
+        goto done;
+    }
     dd_snapshot s;
     if (dd_live_snapshot(st, dd_datadir_dataset(dir), region, atoi(ins_s), month, &s, err,
                          sizeof err)) {
         fprintf(stderr, "drgdip snapshot: %s\n", err);
+        goto done;
+    }
+    /* corrections of earlier closed months not yet reported by a close */
+    if (dd_monthclose_pending_late(st, region, atoi(ins_s), month, &s.late_cases,
+                                   &s.late_points_e4, err, sizeof err)) {
+        fprintf(stderr, "drgdip snapshot: %s\n", err);
+        dd_snapshot_free(&s);
         goto done;
     }
     dd_jw w;

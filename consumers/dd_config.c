@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { K_STR, K_INT, K_LEVEL, K_HEXKEY, K_FORMAT } ktype;
+#include "dd_time.h"
+
+typedef enum { K_STR, K_INT, K_LEVEL, K_HEXKEY, K_FORMAT, K_ONOFF, K_TIME } ktype;
 
 typedef struct {
     const char *key;
@@ -25,6 +27,8 @@ static const known_key KNOWN[] = {
     {"group.id", "drgdip", K_STR, 0, 0},
     {"output.case_results", "drgdip.case-results", K_STR, 0, 0},
     {"output.dlq", "drgdip.dlq", K_STR, 0, 0},
+    {"output.alerts", "drgdip.alerts", K_STR, 0, 0},
+    {"alerts.enabled", "true", K_STR, 0, 0},
     {"output.format", "json", K_FORMAT, 0, 0},
     {"data.dir", "", K_STR, 0, 0},
     {"batch.max_events", "5000", K_INT, 1, 1000000},
@@ -33,6 +37,10 @@ static const known_key KNOWN[] = {
     {"stats.interval_s", "10", K_INT, 0, 86400},
     {"cache.max_cases", "200000", K_INT, 1000, 100000000},
     {"log.level", "info", K_LEVEL, 0, 0},
+    {"output.snapshots", "drgdip.snapshots", K_STR, 0, 0},
+    {"month_close.scheduler", "off", K_ONOFF, 0, 0},
+    {"month_close.check_s", "60", K_INT, 1, 86400},
+    {"month_close.now", "", K_TIME, 0, 0},
 };
 #define N_KNOWN ((int)(sizeof KNOWN / sizeof KNOWN[0]))
 
@@ -202,11 +210,25 @@ int dd_config_set(dd_config *c, const char *key, const char *value, char *errstr
         }
         break;
     case K_FORMAT:
-        if (strcmp(value, "json") != 0) {
-            snprintf(errstr, errlen, "%s: only 'json' is supported", key);
+        if (strcmp(value, "json") != 0 && strcmp(value, "avro") != 0) {
+            snprintf(errstr, errlen, "%s: must be json or avro", key);
             return -1;
         }
         break;
+    case K_ONOFF:
+        if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0) {
+            snprintf(errstr, errlen, "%s: must be on or off", key);
+            return -1;
+        }
+        break;
+    case K_TIME: {
+        int64_t ms;
+        if (*value && dd_time_parse_iso_ms(value, strlen(value), &ms)) {
+            snprintf(errstr, errlen, "%s: must be ISO-8601 with a UTC offset", key);
+            return -1;
+        }
+        break;
+    }
     case K_STR:
         break;
     }

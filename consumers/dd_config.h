@@ -22,7 +22,17 @@
  *   group.id              drgdip
  *   output.case_results   drgdip.case-results ("" disables the feed)
  *   output.dlq            drgdip.dlq
- *   output.format         json (case results: json only for now)
+ *   output.alerts         drgdip.alerts (SPEC §8 alerts, JSON, key admdvs)
+ *   alerts.enabled        true | false: evaluate and produce alerts
+ *   output.format         json | avro: the form of the snapshots on
+ *                         output.snapshots (case results and DLQ are JSON
+ *                         either way)
+ *   output.snapshots      drgdip.snapshots (MONTH_CLOSE snapshots)
+ *   month_close.scheduler off | on: emit MONTH_CLOSE events to input.topic
+ *                         at each region's cut-off (docs/streaming.md)
+ *   month_close.check_s   60 (1..86400): how often the scheduler looks
+ *   month_close.now       "" = the wall clock; an ISO-8601 instant with
+ *                         offset fixes the scheduler's "now" (for tests)
  *   data.dir              "" = the shipped data (override directory otherwise)
  *   batch.max_events      5000 (1..1000000)
  *   batch.max_ms          20 (1..60000)

@@ -10,9 +10,12 @@
 #include <time.h>
 
 #include "dd_avro_event.h"
+#include "dd_avro_out.h"
 #include "dd_case_codec.h"
 #include "dd_live.h"
+#include "dd_monthclose.h"
 #include "dd_store.h"
+#include "dd_stream_alerts.h"
 #include "dd_time.h"
 
 /* ---------------- small utilities ---------------- */
@@ -125,6 +128,12 @@ typedef struct {
     int msg; /* batch index (key = hospital code) */
 } outrec;
 
+/* Opaque of a produced alert: its pending batch and outbox token. */
+typedef struct {
+    uint64_t seq;
+    void *token;
+} sa_opaque;
+
 /* Counter deltas of one (region, insutype, month, hospital) scope, summed
  * over the batch before they go to the store batch: one store lookup per
  * (scope, counter) instead of two per (event, counter). */
@@ -147,8 +156,9 @@ typedef struct {
 } pend_batch;
 
 typedef struct {
-    _Atomic uint64_t consumed, applied, duplicates, redelivered, bad, month_close, batches,
-        redis_retries, offset_resets, case_results, rebalances, kafka_commits, cache_cases;
+    _Atomic uint64_t consumed, applied, duplicates, redelivered, bad, month_close, month_close_repeat,
+        batches, redis_retries, offset_resets, case_results, rebalances, kafka_commits, cache_cases;
+    _Atomic uint64_t alerts_fired, alerts_cleared;
     _Atomic int64_t last_commit_ms;
     _Atomic uint64_t latency[DD_PROC_LAT_BUCKETS];
 } astats;
@@ -161,6 +171,9 @@ struct dd_processor {
     int n_regions;
     rd_kafka_t *consumer, *producer;
     rd_kafka_topic_t *t_results, *t_dlq;
+    rd_kafka_topic_t *t_alerts; /* NULL: alerts.enabled = false */
+    dd_stream_alerts *sa;
+    int64_t sa_retry_ms;        /* next recovery attempt (mono ms) */
     char input_topic[256];
     dd_store *store;
     uint64_t store_restarts; /* last seen dd_store stats.server_restarts */
@@ -218,6 +231,18 @@ struct dd_processor {
 
     astats st;
     int64_t last_stats_ms;
+
+    /* month close (dd_monthclose.h): snapshots of the batch's MONTH_CLOSE
+     * messages, produced with the batch's outputs; the scheduler */
+    rd_kafka_topic_t *t_snap, *t_input;
+    dd_avro_codec *snap_codec;
+    int snap_avro; /* output.format = avro */
+    dd_monthclose_result *mco;
+    int n_mco, cap_mco;
+    int sched_on;
+    int64_t sched_check_ms, sched_next_ms, sched_now_ms; /* now_ms 0 = wall clock */
+    char (*sched_sent)[48]; /* snapshot ids already emitted by this process */
+    int n_sent, cap_sent;
 };
 
 /* ---------------- logging ---------------- */
@@ -261,6 +286,7 @@ void dd_processor_get_stats(const dd_processor *p, dd_processor_stats *o)
     LD(redelivered);
     LD(bad);
     LD(month_close);
+    LD(month_close_repeat);
     LD(batches);
     LD(redis_retries);
     LD(offset_resets);
@@ -268,6 +294,8 @@ void dd_processor_get_stats(const dd_processor *p, dd_processor_stats *o)
     LD(rebalances);
     LD(kafka_commits);
     LD(cache_cases);
+    LD(alerts_fired);
+    LD(alerts_cleared);
     LD(last_commit_ms);
 #undef LD
     for (int i = 0; i < DD_PROC_LAT_BUCKETS; i++)
@@ -296,6 +324,8 @@ static void cache_drop(dd_processor *p)
     }
     p->n_cases = 0;
     atomic_store_explicit(&p->st.cache_cases, 0, memory_order_relaxed);
+    if (p->sa) /* the alert module caches hospital keys under the same rules */
+        dd_stream_alerts_forget(p->sa);
 }
 
 static int cache_grow(dd_processor *p)
@@ -420,6 +450,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                       rd_kafka_topic_partition_list_t *offsets, void *opaque);
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
+static int mc_init(dd_processor *p, char *errstr, size_t errlen);
+static void mc_destroy(dd_processor *p);
 
 dd_processor *dd_processor_new(const dd_config *cfg, const dd_dataset *ds, char *errstr,
                                size_t errlen)
@@ -565,6 +597,25 @@ dd_processor *dd_processor_new(const dd_config *cfg, const dd_dataset *ds, char 
     if (!p->t_dlq || (tr && *tr && !p->t_results)) {
         snprintf(errstr, errlen, "kafka: cannot create output topic handles");
         goto fail;
+    }
+    if (mc_init(p, errstr, errlen))
+        goto fail;
+    const char *ae = dd_config_get(cfg, "alerts.enabled");
+    if (ae && strcmp(ae, "true") && strcmp(ae, "false")) {
+        snprintf(errstr, errlen, "alerts.enabled: must be true or false");
+        goto fail;
+    }
+    if (!ae || !strcmp(ae, "true")) {
+        p->sa = dd_stream_alerts_new(ds, e, sizeof e);
+        if (!p->sa) {
+            snprintf(errstr, errlen, "alerts: %s", e);
+            goto fail;
+        }
+        p->t_alerts = rd_kafka_topic_new(p->producer, dd_config_get(cfg, "output.alerts"), NULL);
+        if (!p->t_alerts) {
+            snprintf(errstr, errlen, "kafka: cannot create the alerts topic handle");
+            goto fail;
+        }
     }
     return p;
 fail:
@@ -1260,6 +1311,12 @@ static int flush_scopes(dd_processor *p)
             if (dd_store_key_hospitals(ks, sizeof ks, sc->admdvs, sc->insutype, ym) < 0 ||
                 dd_store_batch_set(p->sb, ks, sc->fixmedins_code, "1"))
                 return fail_at(p, __LINE__);
+            /* months with data, for the month-close scheduler */
+            char mf[32];
+            if (dd_monthclose_key_months(ks, sizeof ks, sc->admdvs) < 0 ||
+                dd_monthclose_months_field(mf, sizeof mf, sc->insutype, sc->month) < 0 ||
+                dd_store_batch_set(p->sb, ks, mf, "1"))
+                return fail_at(p, __LINE__);
         }
     }
     scope_reset(p);
@@ -1298,6 +1355,8 @@ static int apply_all(dd_processor *p)
     }
     p->n_dirty = 0;
     scope_reset(p);
+    if (p->sa)
+        dd_stream_alerts_batch_reset(p->sa);
     for (int i = 0; i < p->nb; i++) {
         bmsg *b = &p->bm[i];
         rd_kafka_message_t *m = p->msgs[i];
@@ -1317,6 +1376,8 @@ static int apply_all(dd_processor *p)
         if (dd_event_is_case_event(ev->type)) {
             centry *e = b->ce;
             /* seq: arrival order within the partition (a case's events share one) */
+            if (p->sa)
+                dd_stream_alerts_case_before(p->sa, &e->c, &e->contrib);
             int ch = dd_case_apply(&e->c, ev, (uint64_t)m->offset + 1);
             if (ch < 0)
                 return fail_at(p, __LINE__);
@@ -1324,6 +1385,8 @@ static int apply_all(dd_processor *p)
                 dd_contrib nc;
                 dd_case_contribution(p->ds, &e->c, &e->memo, &nc);
                 if (add_change(p, &e->contrib, &nc))
+                    return fail_at(p, __LINE__);
+                if (p->sa && dd_stream_alerts_case_change(p->sa, p->sb, &e->c, &e->contrib, &nc))
                     return fail_at(p, __LINE__);
                 e->contrib = nc;
                 if (dirty_add(p, e))
@@ -1342,6 +1405,8 @@ static int apply_all(dd_processor *p)
                 dd_live_budget_field(f, sizeof f, mn, ev->event_time_ms, m->partition,
                                      m->offset) < 0 ||
                 dd_store_batch_set_i64(p->sb, key, f, ev->amount_fen))
+                return fail_at(p, __LINE__);
+            if (p->sa && dd_stream_alerts_budget(p->sa, ev->admdvs, ev->insutype, ev->year))
                 return fail_at(p, __LINE__);
         }
     }
@@ -1401,6 +1466,14 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     (void)rk;
     dd_processor *p = opaque;
     uint64_t seq = (uint64_t)(uintptr_t)m->_private;
+    if (p->t_alerts && m->rkt == p->t_alerts) {
+        /* alerts carry {seq, outbox token}: delivered -> outbox entry deleted */
+        sa_opaque *o = m->_private;
+        seq = o ? o->seq : 0;
+        if (o)
+            dd_stream_alerts_delivered(p->sa, o->token, !m->err);
+        free(o);
+    }
     if (m->err)
         plog(p, 1, "output not delivered to %s: %s (at-least-once: continuing)",
              m->rkt ? rd_kafka_topic_name(m->rkt) : "?", rd_kafka_err2str(m->err));
@@ -1485,6 +1558,97 @@ static void commit_kafka(dd_processor *p, int sync)
     rd_kafka_topic_partition_list_destroy(l);
 }
 
+/* ---------------- alerts (consumers/dd_stream_alerts) ---------------- */
+
+static int op_alerts_prepare(dd_processor *p, void *ctx)
+{
+    (void)ctx;
+    int r = dd_stream_alerts_prepare(p->sa, p->store, p->sb);
+    if (r == -2) {
+        /* not a Redis failure: reported after with_redis */
+        snprintf(p->errstr, sizeof p->errstr, "alerts: out of memory or batch error (%s)",
+                 dd_store_batch_err(p->sb) ? dd_store_batch_errstr(p->sb) : "no memory");
+        return 0;
+    }
+    return r;
+}
+
+/* Produce the alerts listed by the last evaluate/recover; seq: the pending
+ * batch they belong to (0: none, e.g. recovered outbox entries). */
+static void produce_alert_list(dd_processor *p, uint64_t seq)
+{
+    for (size_t i = 0; i < dd_stream_alerts_out_count(p->sa); i++) {
+        size_t len;
+        const char *key;
+        void *token;
+        const char *json = dd_stream_alerts_out_at(p->sa, i, &len, &key, &token);
+        sa_opaque *o = malloc(sizeof *o);
+        if (!o) {
+            dd_stream_alerts_delivered(p->sa, token, 0); /* stays in the outbox */
+            continue;
+        }
+        o->seq = seq;
+        o->token = token;
+        for (;;) {
+            if (rd_kafka_produce(p->t_alerts, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
+                                 (void *)json, len, key, strlen(key), o) == 0) {
+                pend_count(p, seq);
+                break;
+            }
+            if (rd_kafka_last_error() != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                plog(p, 1, "alert produce failed: %s (kept in the Redis outbox)",
+                     rd_kafka_err2str(rd_kafka_last_error()));
+                dd_stream_alerts_delivered(p->sa, token, 0);
+                free(o);
+                break;
+            }
+            rd_kafka_poll(p->producer, 50);
+        }
+    }
+}
+
+static void alerts_stats(dd_processor *p)
+{
+    dd_stream_alerts_stats s;
+    dd_stream_alerts_get_stats(p->sa, &s);
+    atomic_store_explicit(&p->st.alerts_fired, s.fired, memory_order_relaxed);
+    atomic_store_explicit(&p->st.alerts_cleared, s.cleared, memory_order_relaxed);
+}
+
+/* Owed evaluations and outbox entries (start, Redis restart, a failed
+ * evaluation): at most once a second while Redis fails. */
+static void alerts_recover(dd_processor *p)
+{
+    if (!p->sa || !dd_stream_alerts_recover_due(p->sa, p->store) || mono_ms() < p->sa_retry_ms)
+        return;
+    if (dd_stream_alerts_recover(p->sa, p->store)) {
+        p->sa_retry_ms = mono_ms() + 1000;
+        plog(p, 1, "alerts: recovery failed (%s): retrying", dd_store_errstr(p->store));
+        return;
+    }
+    size_t n = dd_stream_alerts_out_count(p->sa);
+    if (n)
+        plog(p, 2, "alerts: re-producing %zu outbox entr%s", n, n == 1 ? "y" : "ies");
+    produce_alert_list(p, 0);
+    alerts_stats(p);
+}
+
+/* After the batch's Redis commit: evaluate what it touched, produce. */
+static void alerts_after_commit(dd_processor *p, uint64_t seq)
+{
+    if (!p->sa)
+        return;
+    if (dd_stream_alerts_evaluate(p->sa, p->store)) {
+        plog(p, 1, "alerts: evaluation failed (%s): owed, retried later",
+             dd_store_errstr(p->store));
+        p->sa_retry_ms = mono_ms() + 1000;
+        return;
+    }
+    produce_alert_list(p, seq);
+    alerts_stats(p);
+    alerts_recover(p); /* after: it reuses the batch state */
+}
+
 static void seek_back_cooperative(dd_processor *p)
 {
     if (!p->cooperative || !p->nb)
@@ -1514,6 +1678,237 @@ static void seek_back_cooperative(dd_processor *p)
     }
     rd_kafka_topic_partition_list_destroy(s);
     rd_kafka_topic_partition_list_destroy(a);
+}
+
+/* ---------------- month close (dd_monthclose.h) ---------------- */
+
+static int mc_init(dd_processor *p, char *errstr, size_t errlen)
+{
+    const dd_config *cfg = p->cfg;
+    p->snap_avro = !strcmp(dd_config_get(cfg, "output.format"), "avro");
+    dd_avro_error ae;
+    p->snap_codec = dd_avro_out_codec_new("snapshot", &ae);
+    if (!p->snap_codec) {
+        snprintf(errstr, errlen, "avro snapshot codec: %s", ae.msg);
+        return -1;
+    }
+    const char *ts = dd_config_get(cfg, "output.snapshots");
+    if (ts && *ts) {
+        p->t_snap = rd_kafka_topic_new(p->producer, ts, NULL);
+        if (!p->t_snap) {
+            snprintf(errstr, errlen, "kafka: cannot create the snapshot topic handle");
+            return -1;
+        }
+    }
+    p->sched_on = !strcmp(dd_config_get(cfg, "month_close.scheduler"), "on");
+    p->sched_check_ms = dd_config_get_int(cfg, "month_close.check_s") * 1000;
+    const char *now = dd_config_get(cfg, "month_close.now");
+    if (now && *now && dd_time_parse_iso_ms(now, strlen(now), &p->sched_now_ms)) {
+        snprintf(errstr, errlen, "month_close.now: not an ISO-8601 instant with offset");
+        return -1;
+    }
+    if (p->sched_on) {
+        p->t_input = rd_kafka_topic_new(p->producer, p->input_topic, NULL);
+        if (!p->t_input) {
+            snprintf(errstr, errlen, "kafka: cannot create the input topic handle");
+            return -1;
+        }
+        plog(p, 2, "month-close scheduler on: checks every %lld s%s%s", (long long)(p->sched_check_ms / 1000),
+             p->sched_now_ms ? ", now fixed at " : "", p->sched_now_ms ? now : "");
+    }
+    return 0;
+}
+
+static void mc_clear(dd_processor *p)
+{
+    for (int i = 0; i < p->n_mco; i++)
+        dd_monthclose_result_free(&p->mco[i]);
+    p->n_mco = 0;
+}
+
+static void mc_destroy(dd_processor *p)
+{
+    mc_clear(p);
+    free(p->mco);
+    free(p->sched_sent);
+    if (p->t_snap)
+        rd_kafka_topic_destroy(p->t_snap);
+    if (p->t_input)
+        rd_kafka_topic_destroy(p->t_input);
+    if (p->snap_codec)
+        dd_avro_codec_destroy(p->snap_codec);
+    p->t_snap = p->t_input = NULL;
+    p->snap_codec = NULL;
+}
+
+typedef struct {
+    const dd_event *ev;
+    dd_monthclose_result res;
+} mc_ctx;
+
+static int op_close(dd_processor *p, void *ctx)
+{
+    mc_ctx *c = ctx;
+    char e[512];
+    dd_monthclose_result_free(&c->res);
+    if (!dd_monthclose_close(p->store, p->ds, p->snap_codec, c->ev->admdvs, c->ev->insutype,
+                             c->ev->close_month, &c->res, e, sizeof e))
+        return 0;
+    if (dd_store_err(p->store) != DD_STORE_ERR_IO)
+        plog(p, 0, "month close %s %d: %s", c->ev->admdvs, c->ev->insutype, e);
+    return -1;
+}
+
+/* Close the month of every valid MONTH_CLOSE of the batch (new, duplicate
+ * id or redelivered: a redelivered close re-emits, that is the crash path).
+ * The snapshots wait in p->mco for produce_snapshots. R_OK or with_redis's
+ * code (nothing kept then: the batch's Kafka offsets are not committed and
+ * the closes are redone on redelivery). */
+static int close_months(dd_processor *p, int allow_wait)
+{
+    for (int i = 0; i < p->nb; i++) {
+        int st = p->bm[i].state;
+        if ((st != M_APPLY && st != M_DUP && st != M_REDELIVERED) ||
+            p->evs[i].type != DD_EV_MONTH_CLOSE)
+            continue;
+        if (p->n_mco == p->cap_mco) {
+            int nc = p->cap_mco ? p->cap_mco * 2 : 8;
+            dd_monthclose_result *n = realloc(p->mco, (size_t)nc * sizeof *n);
+            if (!n) {
+                mc_clear(p);
+                snprintf(p->errstr, sizeof p->errstr, "out of memory");
+                plog(p, 0, "%s", p->errstr);
+                return R_FATAL;
+            }
+            p->mco = n;
+            p->cap_mco = nc;
+        }
+        mc_ctx c;
+        memset(&c, 0, sizeof c);
+        c.ev = &p->evs[i];
+        int rc = with_redis(p, allow_wait, op_close, &c, "month close");
+        if (rc) {
+            dd_monthclose_result_free(&c.res);
+            mc_clear(p);
+            return rc;
+        }
+        char ym[8];
+        dd_time_format_month(c.ev->close_month, ym, sizeof ym);
+        if (c.res.created) {
+            INC(month_close);
+            char lp[32];
+            int64_t a = c.res.late_points_e4 < 0 ? -c.res.late_points_e4 : c.res.late_points_e4;
+            snprintf(lp, sizeof lp, "%s%lld.%04lld", c.res.late_points_e4 < 0 ? "-" : "",
+                     (long long)(a / 10000), (long long)(a % 10000));
+            plog(p, 2, "month closed: %s %d %s, %d hospitals, late adjustments %lld cases %s "
+                       "points, snapshot %s",
+                 c.ev->admdvs, c.ev->insutype, ym, c.res.n_hospitals,
+                 (long long)c.res.late_cases, lp, c.res.id);
+        } else {
+            INC(month_close_repeat);
+            plog(p, 2, "month already closed: %s %d %s, re-emitting the stored snapshot %s",
+                 c.ev->admdvs, c.ev->insutype, ym, c.res.id);
+        }
+        p->mco[p->n_mco++] = c.res;
+    }
+    return R_OK;
+}
+
+/* The batch's snapshots to output.snapshots (key admdvs, header
+ * snapshot_id), counted in the batch's pending outputs. */
+static void produce_snapshots(dd_processor *p, uint64_t seq)
+{
+    for (int k = 0; k < p->n_mco && p->t_snap; k++) {
+        const dd_monthclose_result *r = &p->mco[k];
+        const void *v = r->json;
+        size_t n = r->json_len;
+        if (p->snap_avro) {
+            if (r->avro_len) {
+                v = r->avro;
+                n = r->avro_len;
+            } else {
+                plog(p, 1, "snapshot %s has no stored Avro form: sent as JSON", r->id);
+            }
+        }
+        /* id = MONTH_CLOSE:<admdvs>:<ins>:<YYYY-MM> */
+        const char *key = strchr(r->id, ':');
+        key = key ? key + 1 : r->id;
+        size_t klen = strcspn(key, ":");
+        for (;;) {
+            rd_kafka_resp_err_t e = rd_kafka_producev(
+                p->producer, RD_KAFKA_V_RKT(p->t_snap), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
+                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE((void *)v, n),
+                RD_KAFKA_V_KEY(key, klen), RD_KAFKA_V_HEADER("snapshot_id", r->id, -1),
+                RD_KAFKA_V_OPAQUE((void *)(uintptr_t)seq), RD_KAFKA_V_END);
+            if (!e) {
+                pend_count(p, seq);
+                break;
+            }
+            if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                plog(p, 1, "snapshot produce failed: %s", rd_kafka_err2str(e));
+                break;
+            }
+            rd_kafka_poll(p->producer, 50);
+        }
+    }
+    mc_clear(p);
+}
+
+/* Scheduler: MONTH_CLOSE events for every due (region, insutype, month)
+ * to the input topic, keyed by admdvs, once per process (the deterministic
+ * event id makes another processor's copy a duplicate). */
+static void sched_tick(dd_processor *p)
+{
+    int64_t now = p->sched_now_ms ? p->sched_now_ms : wall_ms();
+    dd_monthclose_due *d = NULL;
+    size_t n = 0;
+    char e[512];
+    if (dd_monthclose_find_due(p->store, p->ds, now, &d, &n, e, sizeof e)) {
+        plog(p, 1, "month-close scheduler: %s (retrying at the next check)", e);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char id[48], t[40];
+        if (dd_monthclose_id(id, sizeof id, d[i].admdvs, d[i].insutype, d[i].month) < 0)
+            continue;
+        int seen = 0;
+        for (int k = 0; k < p->n_sent && !seen; k++)
+            seen = !strcmp(p->sched_sent[k], id);
+        if (seen)
+            continue;
+        if (p->n_sent == p->cap_sent) {
+            int nc = p->cap_sent ? p->cap_sent * 2 : 64;
+            char(*ns)[48] = realloc(p->sched_sent, (size_t)nc * sizeof *ns);
+            if (!ns)
+                break;
+            p->sched_sent = ns;
+            p->cap_sent = nc;
+        }
+        dd_jw w;
+        dd_jw_init(&w);
+        dd_monthclose_event_json(&d[i], &w);
+        int ok = 0;
+        while (!w.oom) {
+            if (rd_kafka_produce(p->t_input, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, w.buf,
+                                 w.len, d[i].admdvs, strlen(d[i].admdvs), NULL) == 0) {
+                ok = 1;
+                break;
+            }
+            if (rd_kafka_last_error() != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                plog(p, 1, "month-close scheduler: produce failed: %s",
+                     rd_kafka_err2str(rd_kafka_last_error()));
+                break;
+            }
+            rd_kafka_poll(p->producer, 50);
+        }
+        dd_jw_free(&w);
+        if (!ok)
+            continue;
+        snprintf(p->sched_sent[p->n_sent++], sizeof p->sched_sent[0], "%s", id);
+        dd_time_format_iso(d[i].cutoff_ms, t, sizeof t);
+        plog(p, 2, "month-close scheduler: emitted %s (cut-off %s)", id, t);
+    }
+    free(d);
 }
 
 /* Decode, fetch, apply, commit to Redis, produce, commit to Kafka. */
@@ -1572,6 +1967,13 @@ again:
         rc = R_FATAL;
         goto out;
     }
+    if (p->sa) {
+        rc = with_redis(p, allow_wait, op_alerts_prepare, NULL, "alerts read");
+        if (rc)
+            goto out;
+        if (p->errstr[0])
+            goto oom;
+    }
     if (dd_store_batch_err(p->sb)) {
         snprintf(p->errstr, sizeof p->errstr, "redis batch: %s",
                  dd_store_batch_errstr(p->sb));
@@ -1605,8 +2007,6 @@ again:
             break;
         case M_APPLY: {
             INC(applied);
-            if (p->evs[i].type == DD_EV_MONTH_CLOSE)
-                INC(month_close);
             rd_kafka_timestamp_type_t tt;
             int64_t ts = rd_kafka_message_timestamp(m, &tt);
             if (tt != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE && ts > 0) {
@@ -1626,6 +2026,10 @@ again:
             w_set(p, b->region, m->partition, m->offset))
             goto oom;
     }
+    /* MONTH_CLOSE: after the commit (the events before it are in Redis) */
+    rc = close_months(p, allow_wait);
+    if (rc)
+        goto out;
     for (int i = 0; i < p->n_dirty; i++)
         p->dirty[i]->dirty = 0;
     p->n_dirty = 0;
@@ -1633,6 +2037,8 @@ again:
     if (pend_add(p, seq, 0))
         goto oom;
     produce_outputs(p, seq);
+    produce_snapshots(p, seq);
+    alerts_after_commit(p, seq);
     int64_t t_kafka = mono_ms();
     commit_kafka(p, sync_commit);
     plog(p, 3,
@@ -1786,13 +2192,16 @@ static void log_stats(dd_processor *p)
     plog(p, 2,
          "stats consumed=%llu applied=%llu duplicates=%llu redelivered=%llu bad=%llu "
          "batches=%llu redis_retries=%llu offset_resets=%llu cache=%llu p50_ms=%lld "
-         "p99_ms=%lld",
+         "p99_ms=%lld month_close=%llu month_close_repeat=%llu alerts_fired=%llu "
+         "alerts_cleared=%llu",
          (unsigned long long)s.consumed, (unsigned long long)s.applied,
          (unsigned long long)s.duplicates, (unsigned long long)s.redelivered,
          (unsigned long long)s.bad, (unsigned long long)s.batches,
          (unsigned long long)s.redis_retries, (unsigned long long)s.offset_resets,
          (unsigned long long)s.cache_cases, (long long)dd_processor_stats_p50_ms(&s),
-         (long long)dd_processor_stats_p99_ms(&s));
+         (long long)dd_processor_stats_p99_ms(&s), (unsigned long long)s.month_close,
+         (unsigned long long)s.month_close_repeat, (unsigned long long)s.alerts_fired,
+         (unsigned long long)s.alerts_cleared);
 }
 
 static int ensure_cap(dd_processor *p, int need)
@@ -1887,6 +2296,7 @@ int dd_processor_run(dd_processor *p, const volatile sig_atomic_t *stop)
                 start = mono_ms();
             p->msgs[p->nb++] = m;
         }
+        int idle = !p->nb;
         if (p->nb) {
             int r = process_batch(p, 1, *stop || p->fatal);
             if (r == R_FATAL) {
@@ -1896,6 +2306,18 @@ int dd_processor_run(dd_processor *p, const volatile sig_atomic_t *stop)
         }
         if (p->n_pend)
             commit_kafka(p, 0);
+        alerts_recover(p);
+        /* idle: delivered alerts' outbox entries and evaluated markers now
+         * (otherwise they go with the region's next batch) */
+        if (idle && p->sa && mono_ms() >= p->sa_retry_ms &&
+            dd_stream_alerts_flush(p->sa, p->store)) {
+            p->sa_retry_ms = mono_ms() + 1000;
+            plog(p, 3, "alerts: outbox clean-up failed (%s): retried", dd_store_errstr(p->store));
+        }
+        if (p->sched_on && mono_ms() >= p->sched_next_ms) {
+            p->sched_next_ms = mono_ms() + p->sched_check_ms;
+            sched_tick(p);
+        }
         if (p->stats_interval_s && mono_ms() - p->last_stats_ms >= p->stats_interval_s * 1000) {
             p->last_stats_ms = mono_ms();
             log_stats(p);
@@ -1911,6 +2333,8 @@ int dd_processor_run(dd_processor *p, const volatile sig_atomic_t *stop)
     commit_kafka(p, 1); /* batches in Redis whose outputs were still in flight */
     rd_kafka_consumer_close(p->consumer);
     rd_kafka_flush(p->producer, 10000);
+    if (p->sa && dd_stream_alerts_flush(p->sa, p->store))
+        plog(p, 1, "alerts: outbox clean-up failed (delivered alerts are re-sent at the next start)");
     log_stats(p);
     return rc;
 }
@@ -1930,6 +2354,9 @@ void dd_processor_destroy(dd_processor *p)
         rd_kafka_topic_destroy(p->t_results);
     if (p->t_dlq)
         rd_kafka_topic_destroy(p->t_dlq);
+    if (p->t_alerts)
+        rd_kafka_topic_destroy(p->t_alerts);
+    mc_destroy(p);
     if (p->producer) {
         rd_kafka_flush(p->producer, 5000);
         rd_kafka_destroy(p->producer);
@@ -1960,6 +2387,7 @@ void dd_processor_destroy(dd_processor *p)
     dd_jw_free(&p->out);
     dd_store_batch_destroy(p->sb);
     dd_store_destroy(p->store);
+    dd_stream_alerts_destroy(p->sa); /* after the producer: delivery reports use it */
     if (p->avro)
         dd_avro_event_codec_destroy(p->avro);
     if (p->jdoc)

@@ -36,8 +36,22 @@
  *
  * Budgets: one append-only field per BUDGET event in dd:{R}:b:<insutype>:<YYYY>
  * (see dd_live.h); the reader takes the greatest (event_time, partition,
- * offset) — arrival order in a stream is (partition, offset). MONTH_CLOSE
- * is accepted and counted, nothing else (month close is a later issue).
+ * offset) — arrival order in a stream is (partition, offset).
+ *
+ * MONTH_CLOSE (dd_monthclose.h): after the Redis commit of its batch (so
+ * the events before it in the batch are in Redis), every valid MONTH_CLOSE
+ * — new, duplicate id or redelivered (a redelivered close must re-emit: the
+ * crash path) — closes its month through one atomic script: the first
+ * close stores the snapshot, every later one returns the stored bytes. The
+ * snapshot goes to output.snapshots (key admdvs, header snapshot_id; JSON,
+ * or Avro single-object with output.format = avro) as an output of the
+ * batch: Kafka offsets are committed after its delivery. Redis down while
+ * closing = wait and retry as for the commit; a close that cannot finish
+ * leaves the batch's Kafka offsets uncommitted (redelivered, closed again).
+ * Scheduler (month_close.scheduler = on): every month_close.check_s the
+ * loop produces to the input topic a MONTH_CLOSE event for each (region,
+ * insutype, month with data) past its cut-off and not closed, once per
+ * process (event_id = snapshot id, so copies are duplicates).
  *
  * Case results go to output.case_results as JSON (fields of
  * schemas/case-result.avsc, a subset); DLQ messages to output.dlq as JSON
@@ -45,6 +59,13 @@
  * Both are produced after the Redis commit and delivered before the Kafka
  * offsets are committed: at-least-once with deterministic ids, except for
  * a crash between the Redis commit and their delivery (docs/streaming.md).
+ *
+ * Alerts (SPEC §8, alerts.enabled, default true): consumers/dd_stream_alerts
+ * keeps the rules' state in the same region scripts as the totals, evaluates
+ * the scopes of each batch after its Redis commit with the core rules
+ * (core/dd_alert.h), decides transitions in one script per region and
+ * produces the fired alerts to output.alerts, counted in the batch's pending
+ * outputs; a Redis outbox re-produces them after a crash (at-least-once).
  *
  * Threads: run() on one thread; get_stats() may be called from any other
  * thread at any time (atomics). Logs go to stderr, one line per notable
@@ -71,7 +92,8 @@ typedef struct {
     uint64_t duplicates;     /* dropped: event_id seen before */
     uint64_t redelivered;    /* skipped: offset <= the one stored in Redis */
     uint64_t bad;            /* sent to the DLQ */
-    uint64_t month_close;    /* MONTH_CLOSE events accepted (counted only) */
+    uint64_t month_close;    /* months closed: MONTH_CLOSE snapshots created */
+    uint64_t month_close_repeat; /* MONTH_CLOSE of a closed month: stored snapshot re-emitted */
     uint64_t batches;        /* Redis commits of non-empty batches */
     uint64_t redis_retries;  /* failed commit/fetch attempts retried */
     uint64_t offset_resets;  /* Kafka offset resets detected (loud) */
@@ -79,6 +101,8 @@ typedef struct {
     uint64_t rebalances;     /* assignments + revocations */
     uint64_t kafka_commits;  /* successful Kafka offset commits */
     uint64_t cache_cases;    /* cases in the in-memory cache now */
+    uint64_t alerts_fired;   /* alerts fired (transition scripts; recovered ones not counted) */
+    uint64_t alerts_cleared; /* active alerts that became inactive */
     int64_t last_commit_ms;  /* wall time (ms since epoch) of the last Redis commit, 0 none */
     uint64_t latency[DD_PROC_LAT_BUCKETS];
 } dd_processor_stats;

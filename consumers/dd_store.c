@@ -95,8 +95,8 @@ static const char dd_store_lua[] =
     "local a = 2 * np + 2\n"
     "for k = 2, #KEYS do\n"
     "  local key = KEYS[k]\n"
-    "  local ni, ns = tonumber(ARGV[a]), tonumber(ARGV[a + 1])\n"
-    "  a = a + 2\n"
+    "  local ni, ns, nd, ex = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), ARGV[a + 3]\n"
+    "  a = a + 4\n"
     "  if not ishash(key) then return redis.error_reply('WRONGTYPE ' .. key .. ' is not a hash') end\n"
     "  local fast, slow = {}, {}\n"
     "  local j0 = 0\n"
@@ -126,8 +126,8 @@ static const char dd_store_lua[] =
     "    end\n"
     "    j0 = j0 + m\n"
     "  end\n"
-    "  plan[k] = {fast, slow, a + 2 * ni, ns}\n"
-    "  a = a + 2 * ni + 2 * ns\n"
+    "  plan[k] = {fast, slow, a + 2 * ni, ns, a + 2 * ni + 2 * ns, nd, ex}\n"
+    "  a = a + 2 * ni + 2 * ns + nd\n"
     "end\n"
     "-- Pass 2: the writes.\n"
     "for k = 2, #KEYS do\n"
@@ -148,6 +148,15 @@ static const char dd_store_lua[] =
     "    redis.call('HSET', key, unpack(ARGV, sa + 2 * j, sa + 2 * (j + m) - 1))\n"
     "    j = j + m\n"
     "  end\n"
+    "  local da, nd, ex = pl[5], pl[6], pl[7]\n"
+    "  j = 0\n"
+    "  while j < nd do\n"
+    "    local m = nd - j\n"
+    "    if m > 500 then m = 500 end\n"
+    "    redis.call('HDEL', key, unpack(ARGV, da + j, da + j + m - 1))\n"
+    "    j = j + m\n"
+    "  end\n"
+    "  if ex ~= '0' then redis.call('EXPIRE', key, ex) end\n"
     "end\n"
     "for i = 1, np do redis.call('HSET', offk, ARGV[2 * i], ARGV[2 * i + 1]) end\n"
     "return 1\n";
@@ -786,13 +795,14 @@ typedef struct {
     size_t len;
     size_t region;
     uint64_t h;
+    int64_t expire_s; /* EXPIRE after the writes, 0 = none */
 } dd_sb_key;
 
 typedef struct {
     size_t key;   /* index in keys */
     char *field;
     size_t field_len;
-    int is_set;
+    int is_set; /* 0 incr, 1 set, 2 del */
     int64_t delta;
     char *value;
     size_t value_len;
@@ -953,6 +963,7 @@ static long dd_sb_key_find(dd_store_batch *b, const char *key)
     k->len = len;
     k->h = h;
     k->region = (size_t)r;
+    k->expire_s = 0;
     size_t j = (size_t)h & (b->ktabcap - 1);
     while (b->ktab[j])
         j = (j + 1) & (b->ktabcap - 1);
@@ -1048,7 +1059,7 @@ static int dd_sb_set(dd_store_batch *b, const char *key, const char *field, cons
         free(v);
         return -1;
     }
-    if (!created && !e->is_set) {
+    if (!created && e->is_set == 0) {
         free(v);
         return dd_sb_fail(b, DD_STORE_ERR_ARG, "field %.60s of %.100s both incremented and set",
                           field, key);
@@ -1070,6 +1081,42 @@ int dd_store_batch_set_i64(dd_store_batch *b, const char *key, const char *field
     char buf[24];
     int n = snprintf(buf, sizeof buf, "%" PRId64, value);
     return dd_sb_set(b, key, field, buf, (size_t)n);
+}
+
+int dd_store_batch_del(dd_store_batch *b, const char *key, const char *field)
+{
+    if (b->err)
+        return -1;
+    int created;
+    dd_sb_entry *e = dd_sb_entry_get(b, key, field, &created);
+    if (!e)
+        return -1;
+    if (!created && e->is_set == 0)
+        return dd_sb_fail(b, DD_STORE_ERR_ARG, "field %.60s of %.100s both incremented and deleted",
+                          field, key);
+    /* a later delete replaces an earlier set of the same field */
+    free(e->value);
+    e->value = NULL;
+    e->value_len = 0;
+    e->is_set = 2;
+    return 0;
+}
+
+int dd_store_batch_expire(dd_store_batch *b, const char *key, int64_t seconds)
+{
+    if (b->err)
+        return -1;
+    if (seconds <= 0)
+        return dd_sb_fail(b, DD_STORE_ERR_ARG, "expire of %.100s: seconds must be > 0", key ? key : "");
+    long ki = key ? dd_sb_key_find(b, key) : -1;
+    if (ki == -1)
+        return dd_sb_fail(b, DD_STORE_ERR_ARG, "key without a non-empty {tag}: %.100s", key ? key : "");
+    if (ki == -3)
+        return dd_sb_fail(b, DD_STORE_ERR_ARG, "key %.100s is the offsets hash", key);
+    if (ki < 0)
+        return dd_sb_fail(b, DD_STORE_ERR_OOM, "out of memory");
+    b->keys[ki].expire_s = seconds; /* the latest wins */
+    return 0;
 }
 
 int dd_store_batch_offset(dd_store_batch *b, const char *region, int32_t partition, int64_t offset)
@@ -1198,7 +1245,7 @@ static int dd_sc_build(dd_store *s, dd_store_batch *b, dd_sc_work *w, dd_store_c
     }
     w->cmds = calloc(nr, sizeof *w->cmds);
     w->offkeys = malloc(offkeys_len ? offkeys_len : 1);
-    w->nums = malloc((2 * nr + 2 * totoffs + 2 * b->nkeys + b->n + 1) * sizeof *w->nums);
+    w->nums = malloc((2 * nr + 2 * totoffs + 4 * b->nkeys + b->n + 1) * sizeof *w->nums);
     w->items = malloc((b->n ? b->n : 1) * sizeof *w->items);
     w->state = calloc(nr, sizeof *w->state);
     if (!w->cmds || !w->offkeys || !w->nums || !w->items || !w->state)
@@ -1217,18 +1264,21 @@ static int dd_sc_build(dd_store *s, dd_store_batch *b, dd_sc_work *w, dd_store_c
         while (it < b->n && w->items[it].region == r)
             it++;
         /* count keys and fields to send (zero sums dropped) */
-        size_t nk = 0, nf = 0;
+        size_t nk = 0, nf = 0, ndel = 0;
         for (size_t i = start; i < it;) {
-            size_t j = i, cnt = 0;
+            size_t j = i, cnt = 0, cd = 0;
             while (j < it && w->items[j].key == w->items[i].key) {
                 const dd_sb_entry *e = &b->e[w->items[j].idx];
-                if (e->is_set || e->delta != 0)
+                if (e->is_set == 2)
+                    cd++;
+                else if (e->is_set || e->delta != 0)
                     cnt++;
                 j++;
             }
-            if (cnt) {
+            if (cnt || cd || b->keys[w->items[i].key].expire_s > 0) {
                 nk++;
                 nf += cnt;
+                ndel += cd;
             }
             i = j;
         }
@@ -1237,7 +1287,7 @@ static int dd_sc_build(dd_store *s, dd_store_batch *b, dd_sc_work *w, dd_store_c
                                "region %s has data but no offset: commit would not be idempotent",
                                rg->name);
         qsort(rg->offs, rg->noffs, sizeof *rg->offs, dd_sc_off_cmp);
-        size_t argc = 3 + 1 + nk + 1 + 2 * rg->noffs + 2 * nk + 2 * nf;
+        size_t argc = 3 + 1 + nk + 1 + 2 * rg->noffs + 4 * nk + 2 * nf + ndel;
         dd_sc_cmd *c = &w->cmds[r];
         c->argv = malloc(argc * sizeof *c->argv);
         c->lens = malloc(argc * sizeof *c->lens);
@@ -1270,26 +1320,32 @@ static int dd_sc_build(dd_store *s, dd_store_batch *b, dd_sc_work *w, dd_store_c
             DD_SC_NUM("%" PRId64, rg->offs[i].offset);
         }
         for (size_t i = start; i < it;) {
-            size_t j = i, ni = 0, ns = 0;
+            size_t j = i, ni = 0, ns = 0, nd = 0;
             while (j < it && w->items[j].key == w->items[i].key) {
                 const dd_sb_entry *e = &b->e[w->items[j].idx];
-                if (e->is_set)
+                if (e->is_set == 2)
+                    nd++;
+                else if (e->is_set)
                     ns++;
                 else if (e->delta != 0)
                     ni++;
                 j++;
             }
-            if (ni + ns) {
-                const dd_sb_key *k = &b->keys[w->items[i].key];
+            const dd_sb_key *k = &b->keys[w->items[i].key];
+            if (ni + ns + nd || k->expire_s > 0) {
                 c->argv[keys_at] = k->s;
                 c->lens[keys_at] = k->len;
                 keys_at++;
                 DD_SC_NUM("%zu", ni);
                 DD_SC_NUM("%zu", ns);
-                /* items sort incr before set within a key */
+                DD_SC_NUM("%zu", nd);
+                DD_SC_NUM("%" PRId64, k->expire_s);
+                /* items sort incr, set, del within a key */
                 for (size_t q = i; q < j; q++) {
                     const dd_sb_entry *e = &b->e[w->items[q].idx];
-                    if (e->is_set) {
+                    if (e->is_set == 2) {
+                        DD_SC_ARG(e->field, e->field_len);
+                    } else if (e->is_set) {
                         DD_SC_ARG(e->field, e->field_len);
                         DD_SC_ARG(e->value, e->value_len);
                     } else if (e->delta != 0) {
@@ -1822,4 +1878,187 @@ int dd_store_key_region(char *buf, size_t cap, const char *key)
     memcpy(buf, tag, len);
     buf[len] = '\0';
     return (int)len;
+}
+
+/* ------------------------------------------------------------------ */
+/* generic script call (dd_store_eval)                                 */
+
+static uint32_t dd_s_rol(uint32_t x, int k)
+{
+    return (x << k) | (x >> (32 - k));
+}
+
+/* SHA1 hex digest of a script: EVALSHA without a SCRIPT LOAD round trip
+ * (and without state on the store: any number of scripts). */
+static void dd_s_sha1_hex(const char *msg, size_t n, char out[41])
+{
+    uint32_t h[5] = {0x67452301u, 0xEFCDAB89u, 0x98BADCFEu, 0x10325476u, 0xC3D2E1F0u};
+    uint64_t bits = (uint64_t)n * 8;
+    size_t total = ((n + 8) / 64 + 1) * 64;
+    for (size_t off = 0; off < total; off += 64) {
+        unsigned char blk[64];
+        for (size_t i = 0; i < 64; i++) {
+            size_t k = off + i;
+            if (k < n)
+                blk[i] = (unsigned char)msg[k];
+            else if (k == n)
+                blk[i] = 0x80;
+            else if (k >= total - 8)
+                blk[i] = (unsigned char)(bits >> (8 * (total - 1 - k)));
+            else
+                blk[i] = 0;
+        }
+        uint32_t w[80];
+        for (int i = 0; i < 16; i++)
+            w[i] = (uint32_t)blk[4 * i] << 24 | (uint32_t)blk[4 * i + 1] << 16 |
+                   (uint32_t)blk[4 * i + 2] << 8 | blk[4 * i + 3];
+        for (int i = 16; i < 80; i++)
+            w[i] = dd_s_rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+        uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+        for (int i = 0; i < 80; i++) {
+            uint32_t f, k;
+            if (i < 20)
+                f = (b & c) | (~b & d), k = 0x5A827999u;
+            else if (i < 40)
+                f = b ^ c ^ d, k = 0x6ED9EBA1u;
+            else if (i < 60)
+                f = (b & c) | (b & d) | (c & d), k = 0x8F1BBCDCu;
+            else
+                f = b ^ c ^ d, k = 0xCA62C1D6u;
+            uint32_t t = dd_s_rol(a, 5) + f + e + k + w[i];
+            e = d, d = c, c = dd_s_rol(b, 30), b = a, a = t;
+        }
+        h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e;
+    }
+    for (int i = 0; i < 5; i++)
+        snprintf(out + 8 * i, 9, "%08x", (unsigned)h[i]);
+}
+
+void dd_store_reply_free(dd_store_reply *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n; i++)
+        free(r->v[i]);
+    free(r->v);
+    free(r->len);
+    r->v = NULL;
+    r->len = NULL;
+    r->n = 0;
+}
+
+/* One reply element into out slot i. 0 or -1 (err set). */
+static int dd_s_reply_elem(dd_store *s, const redisReply *e, dd_store_reply *out, size_t i)
+{
+    char num[32];
+    const char *p = NULL;
+    size_t n = 0;
+    switch (e->type) {
+    case REDIS_REPLY_STRING:
+    case REDIS_REPLY_STATUS:
+        p = e->str, n = e->len;
+        break;
+    case REDIS_REPLY_INTEGER:
+        n = (size_t)snprintf(num, sizeof num, "%lld", (long long)e->integer);
+        p = num;
+        break;
+    case REDIS_REPLY_NIL:
+        out->v[i] = NULL;
+        out->len[i] = 0;
+        return 0;
+    default:
+        return dd_s_seterr(s, DD_STORE_ERR_PROTOCOL, "script: unexpected reply element type %d",
+                           e->type);
+    }
+    out->v[i] = dd_s_strndup(p, n);
+    out->len[i] = n;
+    return out->v[i] ? 0 : dd_s_seterr(s, DD_STORE_ERR_OOM, "out of memory");
+}
+
+int dd_store_eval(dd_store *s, const char *script, int nkeys, const char *const keys[],
+                  int nargs, const char *const args[], const size_t arglens[],
+                  dd_store_reply *out)
+{
+    out->n = 0;
+    out->v = NULL;
+    out->len = NULL;
+    if (!script || nkeys < 0 || nargs < 0)
+        return dd_s_seterr(s, DD_STORE_ERR_ARG, "script: bad arguments");
+    char sha[41], nk[16];
+    dd_s_sha1_hex(script, strlen(script), sha);
+    snprintf(nk, sizeof nk, "%d", nkeys);
+    int argc = 3 + nkeys + nargs;
+    const char **av = malloc((size_t)argc * sizeof *av);
+    size_t *lv = malloc((size_t)argc * sizeof *lv);
+    if (!av || !lv) {
+        free(av);
+        free(lv);
+        return dd_s_seterr(s, DD_STORE_ERR_OOM, "out of memory");
+    }
+    av[0] = "EVALSHA", lv[0] = 7;
+    av[1] = sha, lv[1] = 40;
+    av[2] = nk, lv[2] = strlen(nk);
+    int rc = 0;
+    for (int i = 0; i < nkeys; i++) {
+        const char *tag;
+        size_t tlen;
+        if (!keys[i] || dd_s_tag(keys[i], &tag, &tlen)) {
+            rc = dd_s_seterr(s, DD_STORE_ERR_ARG, "script: key %d without a {tag}", i);
+            goto done;
+        }
+        av[3 + i] = keys[i], lv[3 + i] = strlen(keys[i]);
+    }
+    for (int i = 0; i < nargs; i++) {
+        av[3 + nkeys + i] = args[i] ? args[i] : "";
+        lv[3 + nkeys + i] = !args[i] ? 0 : arglens ? arglens[i] : strlen(args[i]);
+    }
+    redisReply *r = NULL;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (dd_s_run(s, 1, &argc, &av, &lv, &r) < 0) {
+            rc = -1;
+            goto done;
+        }
+        if (r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "NOSCRIPT", 8) && attempt == 0) {
+            /* EVAL runs and caches the script: the next EVALSHA finds it */
+            s->st.noscript++;
+            freeReplyObject(r);
+            r = NULL;
+            av[0] = "EVAL", lv[0] = 4;
+            av[1] = script, lv[1] = strlen(script);
+            continue;
+        }
+        break;
+    }
+    if (r->type == REDIS_REPLY_ERROR) {
+        rc = dd_s_seterr(s, DD_STORE_ERR_SERVER, "script: %.400s", r->str);
+    } else if (r->type == REDIS_REPLY_ARRAY) {
+        size_t n = r->elements;
+        out->v = calloc(n ? n : 1, sizeof *out->v);
+        out->len = calloc(n ? n : 1, sizeof *out->len);
+        if (!out->v || !out->len) {
+            rc = dd_s_seterr(s, DD_STORE_ERR_OOM, "out of memory");
+        } else {
+            out->n = n;
+            for (size_t i = 0; i < n && !rc; i++)
+                rc = dd_s_reply_elem(s, r->element[i], out, i);
+        }
+    } else {
+        out->v = calloc(1, sizeof *out->v);
+        out->len = calloc(1, sizeof *out->len);
+        if (!out->v || !out->len) {
+            rc = dd_s_seterr(s, DD_STORE_ERR_OOM, "out of memory");
+        } else {
+            out->n = 1;
+            rc = dd_s_reply_elem(s, r, out, 0);
+        }
+    }
+    freeReplyObject(r);
+    if (rc)
+        dd_store_reply_free(out);
+    else
+        dd_s_ok(s);
+done:
+    free(av);
+    free(lv);
+    return rc;
 }

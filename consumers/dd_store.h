@@ -161,6 +161,12 @@ void dd_store_batch_reset(dd_store_batch *b); /* empty it, keep its memory */
 int dd_store_batch_incr(dd_store_batch *b, const char *key, const char *field, int64_t delta);
 int dd_store_batch_set(dd_store_batch *b, const char *key, const char *field, const char *value);
 int dd_store_batch_set_i64(dd_store_batch *b, const char *key, const char *field, int64_t value);
+/* HDEL of a field (after the increments and sets of its key); a later set of
+ * the same field in the batch replaces the delete and vice versa; a field
+ * that is incremented cannot be deleted. */
+int dd_store_batch_del(dd_store_batch *b, const char *key, const char *field);
+/* EXPIRE key seconds (> 0) after the key's writes; the latest call wins. */
+int dd_store_batch_expire(dd_store_batch *b, const char *key, int64_t seconds);
 /* region = the hash tag without braces ("220100"); partition >= 0, offset >= 0. */
 int dd_store_batch_offset(dd_store_batch *b, const char *region, int32_t partition, int64_t offset);
 
@@ -255,5 +261,29 @@ int dd_store_key_offsets(char *buf, size_t cap, const char *admdvs);
 /* The region (hash tag) of a key: copies the text between the first '{' and
  * the next '}' into buf. Length, or -1 (no tag, empty tag, does not fit). */
 int dd_store_key_region(char *buf, size_t cap, const char *key);
+
+/* ---------------- generic script ----------------
+ * dd_store_eval runs one Lua script atomically: EVALSHA with the script's
+ * SHA1 (computed here), EVAL on NOSCRIPT (which caches it for the next
+ * call). Same retry rules as the reads: an I/O failure or a transient reply
+ * reconnects and re-sends, so a script must be safe to run twice (check
+ * before write). Every key must hold a {tag}; all keys of one call should
+ * share it (one cluster slot). args[i] has arglens[i] bytes (arglens NULL:
+ * NUL-terminated strings; binary values need lengths). The reply (an array,
+ * or one value as a 1-element array) lands in out: strings and status
+ * replies as bytes, integers as decimal strings, nil as v[i] == NULL; a
+ * nested array is a PROTOCOL error. An error reply is DD_STORE_ERR_SERVER
+ * with its text. 0 or -1; free out with dd_store_reply_free (also after
+ * -1: it is then empty). */
+typedef struct {
+    size_t n;
+    char **v;     /* NUL-terminated copies (binary safe with len) or NULL */
+    size_t *len;
+} dd_store_reply;
+
+int dd_store_eval(dd_store *s, const char *script, int nkeys, const char *const keys[],
+                  int nargs, const char *const args[], const size_t arglens[],
+                  dd_store_reply *out);
+void dd_store_reply_free(dd_store_reply *r);
 
 #endif

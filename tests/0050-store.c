@@ -736,3 +736,83 @@ Test(store, retries_within_one_call, .timeout = 30)
     dd_store_destroy(s);
     dd_redis_server_destroy(srv);
 }
+
+/* dd_store_batch_del / dd_store_batch_expire: HDEL and EXPIRE in the same
+ * atomic region script as the increments and sets; argument rules. */
+Test(store, del_and_expire)
+{
+    dd_redis_server *srv = start_server(DD_REDIS_PERSIST_NONE, NULL);
+    dd_store *s = open_store(srv, 0);
+    dd_store_batch *b = dd_store_batch_new();
+    const char *P = "dd:{220100}:p:H1:abcd";
+    cr_assert_eq(dd_store_batch_set(b, P, "S1", "a"), 0);
+    cr_assert_eq(dd_store_batch_set(b, P, "S2", "b"), 0);
+    cr_assert_eq(dd_store_batch_set(b, P, "S3", "c"), 0);
+    cr_assert_eq(dd_store_batch_incr(b, K1, "settled", 2), 0);
+    cr_assert_eq(dd_store_batch_offset(b, "220100", 0, 10), 0);
+    cr_assert_eq(dd_store_commit(s, b, NULL), 0, "%s", dd_store_errstr(s));
+
+    dd_store_batch_reset(b);
+    cr_assert_eq(dd_store_batch_del(b, P, "S1"), 0);
+    cr_assert_eq(dd_store_batch_set(b, P, "S2", "b2"), 0);
+    cr_assert_eq(dd_store_batch_del(b, P, "S2"), 0); /* the later delete wins */
+    cr_assert_eq(dd_store_batch_del(b, P, "S3"), 0);
+    cr_assert_eq(dd_store_batch_set(b, P, "S3", "c2"), 0); /* the later set wins */
+    cr_assert_eq(dd_store_batch_set(b, P, "S4", "d"), 0);
+    cr_assert_eq(dd_store_batch_expire(b, P, 100), 0);
+    cr_assert_eq(dd_store_batch_expire(b, P, 500), 0);
+    cr_assert_eq(dd_store_batch_del(b, "dd:{220100}:q", "nothing"), 0); /* absent: no-op */
+    cr_assert_eq(dd_store_batch_incr(b, K1, "settled", 1), 0);
+    cr_assert_eq(dd_store_batch_offset(b, "220100", 0, 11), 0);
+    dd_store_commit_result res;
+    cr_assert_eq(dd_store_commit(s, b, &res), 0, "%s", dd_store_errstr(s));
+    cr_assert_eq(res.applied, 1);
+    dd_store_hash h;
+    cr_assert_eq(dd_store_hgetall(s, P, &h), 0);
+    cr_assert_eq(h.n, 2);
+    cr_assert_str_eq(dd_store_hash_get(&h, "S3"), "c2");
+    cr_assert_str_eq(dd_store_hash_get(&h, "S4"), "d");
+    dd_store_hash_free(&h);
+    cr_assert_eq(get_i64(s, K1, "settled"), 3);
+    dd_store_reply r;
+    const char *keys[] = {P};
+    cr_assert_eq(dd_store_eval(s, "return redis.call('TTL', KEYS[1])", 1, keys, 0, NULL, NULL, &r),
+                 0, "%s", dd_store_errstr(s));
+    cr_assert_eq(r.n, 1);
+    long ttl = atol(r.v[0]);
+    cr_assert(ttl > 490 && ttl <= 500, "ttl %ld", ttl);
+    dd_store_reply_free(&r);
+    /* re-sent (lost reply): a duplicate, nothing deleted or written again */
+    cr_assert_eq(dd_store_commit(s, b, &res), 0);
+    cr_assert_eq(res.duplicates, 1);
+    cr_assert_eq(get_i64(s, K1, "settled"), 3);
+
+    /* deleting every field removes the key (Redis drops empty hashes) */
+    dd_store_batch_reset(b);
+    cr_assert_eq(dd_store_batch_del(b, P, "S3"), 0);
+    cr_assert_eq(dd_store_batch_del(b, P, "S4"), 0);
+    cr_assert_eq(dd_store_batch_offset(b, "220100", 0, 12), 0);
+    cr_assert_eq(dd_store_commit(s, b, NULL), 0, "%s", dd_store_errstr(s));
+    cr_assert_eq(dd_store_hgetall(s, P, &h), 0);
+    cr_assert_eq(h.n, 0);
+    dd_store_hash_free(&h);
+
+    /* argument errors mark the batch failed */
+    dd_store_batch_reset(b);
+    cr_assert_eq(dd_store_batch_incr(b, K1, "x", 1), 0);
+    cr_assert_eq(dd_store_batch_del(b, K1, "x"), -1);
+    cr_assert_eq(dd_store_batch_err(b), DD_STORE_ERR_ARG);
+    dd_store_batch_reset(b);
+    cr_assert_eq(dd_store_batch_del(b, K1, "y"), 0);
+    cr_assert_eq(dd_store_batch_incr(b, K1, "y", 1), -1);
+    dd_store_batch_reset(b);
+    cr_assert_eq(dd_store_batch_expire(b, P, 0), -1);
+    dd_store_batch_reset(b);
+    cr_assert_eq(dd_store_batch_expire(b, "no-tag", 10), -1);
+    dd_store_batch_reset(b);
+    cr_assert_eq(dd_store_batch_del(b, "dd:{220100}:off", "0"), -1);
+
+    dd_store_batch_destroy(b);
+    dd_store_destroy(s);
+    dd_redis_server_destroy(srv);
+}
