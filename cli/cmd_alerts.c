@@ -47,7 +47,8 @@ static void dd_alerts_usage(FILE *out)
     fprintf(out,
             "usage: drgdip alerts --follow [--brokers HOST:PORT[,...]] [--region ADMDVS]...\n"
             "                     [--from-beginning] [--topic T] [--lang zh|en]\n"
-            "                     [--color auto|always|never] [--json] [--max N]\n\n"
+            "                     [--color auto|always|never] [--json] [--max N]\n"
+            "                     [--wait S]\n\n"
             "Follows the alerts topic (SPEC section 8) and prints one line per alert:\n"
             "  TIME  SEVERITY  TYPE  REGION  HOSPITAL|insutype  PERIOD  metric VALUE >|<|= THRESHOLD\n"
             "        [#occurrence]  explanation\n"
@@ -66,9 +67,11 @@ static void dd_alerts_usage(FILE *out)
             "  --color WHEN      auto (default), always or never\n"
             "  --json            print the records themselves (one JSON line each, after\n"
             "                    the region filter) instead of the readable lines\n"
-            "  --max N           exit after N alerts (for scripts and tests)\n\n"
+            "  --max N           exit after N alerts (for scripts and tests)\n"
+            "  --wait S          exit after S seconds even if --max is not reached (a note\n"
+            "                    on stderr says how many were shown)\n\n"
             "Unreadable records get one stderr line 'partition P offset O: reason' and\n"
-            "are skipped. Exit: 0 stopped by a signal or --max, 1 Kafka error,\n"
+            "are skipped. Exit: 0 stopped by a signal, --max or --wait, 1 Kafka error,\n"
             "2 usage error.\n");
 }
 
@@ -80,6 +83,7 @@ typedef struct {
     int zh;
     long max;
     long shown;
+    long wait_s; /* 0: no limit */
     dd_json_doc *doc;
 } dd_alerts_view;
 
@@ -331,7 +335,16 @@ static int dd_alerts_follow(dd_alerts_view *vw, const char *brokers, const char 
                     topic, n_parts, brokers, from_beginning ? "beginning" : "end");
         }
     }
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     while (!rc && n_parts > 0 && !dd_alerts_stop && (vw->max <= 0 || vw->shown < vw->max)) {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if (vw->wait_s > 0 && t.tv_sec - t0.tv_sec >= vw->wait_s) {
+            fprintf(stderr, "drgdip alerts: --wait %ld s reached (%ld alerts shown)\n",
+                    vw->wait_s, vw->shown);
+            break;
+        }
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
         if (!m)
             continue;
@@ -372,7 +385,8 @@ int dd_cmd_alerts(int argc, char **argv)
             vw.json = 1;
         } else if (!v && (!strcmp(a, "--brokers") || !strcmp(a, "--region") ||
                           !strcmp(a, "--topic") || !strcmp(a, "--color") ||
-                          !strcmp(a, "--lang") || !strcmp(a, "--max"))) {
+                          !strcmp(a, "--lang") || !strcmp(a, "--max") ||
+                          !strcmp(a, "--wait"))) {
             fprintf(stderr, "drgdip alerts: %s needs a value\n", a);
             return 2;
         } else if (!strcmp(a, "--brokers")) {
@@ -398,14 +412,15 @@ int dd_cmd_alerts(int argc, char **argv)
         } else if (!strcmp(a, "--lang")) {
             lang = v;
             i++;
-        } else if (!strcmp(a, "--max")) {
+        } else if (!strcmp(a, "--max") || !strcmp(a, "--wait")) {
             char *end;
             errno = 0;
-            vw.max = strtol(v, &end, 10);
-            if (errno || end == v || *end || vw.max < 1) {
-                fprintf(stderr, "drgdip alerts: --max wants a positive integer\n");
+            long n = strtol(v, &end, 10);
+            if (errno || end == v || *end || n < 1) {
+                fprintf(stderr, "drgdip alerts: %s wants a positive integer\n", a);
                 return 2;
             }
+            *(!strcmp(a, "--max") ? &vw.max : &vw.wait_s) = n;
             i++;
         } else {
             fprintf(stderr, "drgdip alerts: unknown option '%s' (see --help)\n", a);
@@ -453,9 +468,12 @@ int dd_cmd_alerts(int argc, char **argv)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = dd_alerts_on_signal;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    struct sigaction old_int, old_term; /* restored: `drgdip demo` calls this in-process */
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
     int rc = dd_alerts_follow(&vw, brokers, topic, from_beginning);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     if (dd_alerts_stop)
         fprintf(stderr, "drgdip alerts: stopped (%ld alerts shown)\n", vw.shown);
     dd_json_doc_destroy(vw.doc);

@@ -3,9 +3,8 @@
  * in-process dev Kafka broker, a private redis-server (or $REDIS_URL), the
  * shipped Jilin data, a month of generated events produced while the
  * streaming processor runs in a thread; then the month's live snapshot of a
- * few regions as readable tables, the month's alerts (evaluated in-process
- * by core/dd_alert over the same events: `drgdip run` does not emit alerts
- * yet), and where to look next.
+ * few regions as readable tables, the alerts the processor emitted (read
+ * back from drgdip.alerts by the on-call view), and where to look next.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -14,13 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dd_alert.h"
 #include "dd_cmd.h"
 #include "dd_config.h"
 #include "dd_datadir.h"
 #include "dd_devbroker.h"
 #include "dd_gen.h"
-#include "dd_ledger.h"
 #include "dd_live.h"
 #include "dd_processor_thread.h"
 #include "dd_produce.h"
@@ -51,9 +48,9 @@ static void demo_usage(FILE *out)
             "two injected anomalies (drgdip gen --inject): upcoding at the largest\n"
             "hospital of the first DRG region shown, late lists at the largest of the\n"
             "first DIP region shown. When every event is applied it prints M's live\n"
-            "snapshot for a few regions, then M's alerts as evaluated by the core\n"
-            "(core/dd_alert.h, as drgdip replay --alerts) over the same events (the\n"
-            "processor does not emit alerts yet), and removes what it started.\n\n"
+            "snapshot for a few regions, then the alerts the processor emitted to\n"
+            "drgdip.alerts (as `drgdip alerts --follow` shows them), and removes what\n"
+            "it started.\n\n"
             "  --cases N     settlements a month (default 4000: about 32,000 events)\n"
             "  --month M     default 2025-03\n"
             "  --format F    wire format of the events (default mix: JSON and Avro)\n"
@@ -72,123 +69,27 @@ static double now_s(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* The alerts: the core evaluator (dd_alert) fed in-process with every
- * produced event through an in-memory ledger, exactly as `drgdip replay
- * --alerts` feeds it from a file (observer, applied BUDGET events, a final
- * sweep). The streaming processor does not emit alerts yet. */
-typedef struct {
-    dd_ledger *l;
-    dd_alerts *al;
-    dd_event *ev; /* scratch copy: the ledger pseudonymises psn_no in place */
-    dd_alert *list;
-    int n, cap;
-    int failed;
-} demo_alerts;
-
-static int64_t da_budget(void *ctx, const char *admdvs, int insutype, int32_t month)
-{
-    return dd_ledger_budget(ctx, admdvs, insutype, month);
-}
-
-static void da_emit(void *ctx, const dd_alert *a)
-{
-    demo_alerts *d = ctx;
-    if (d->n == d->cap) {
-        int cap = d->cap ? 2 * d->cap : 16;
-        dd_alert *nl = realloc(d->list, (size_t)cap * sizeof *nl);
-        if (!nl) {
-            d->failed = 1;
-            return;
-        }
-        d->list = nl;
-        d->cap = cap;
-    }
-    d->list[d->n++] = *a;
-}
-
-static void da_observe(void *ctx, const dd_case *c, const dd_contrib *old_c, const dd_contrib *new_c)
-{
-    demo_alerts *d = ctx;
-    if (dd_alerts_case_change(d->al, c, old_c, new_c))
-        d->failed = 1;
-}
-
-static void da_feed(demo_alerts *d, const dd_event *ev)
-{
-    if (d->failed)
-        return;
-    *d->ev = *ev;
-    dd_event_error ee;
-    dd_ledger_outcome o = dd_ledger_apply_event(d->l, d->ev, &ee);
-    if (o == DD_LEDGER_ERROR)
-        d->failed = 1;
-    else if (o == DD_LEDGER_APPLIED && d->ev->type == DD_EV_BUDGET &&
-             dd_alerts_budget_changed(d->al, d->ev->admdvs, d->ev->insutype, d->ev->year))
-        d->failed = 1;
-}
-
-static void da_free(demo_alerts *d)
-{
-    dd_alerts_destroy(d->al);
-    dd_ledger_destroy(d->l);
-    free(d->ev);
-    free(d->list);
-}
-
-static int da_active(const dd_alerts *al, const char *id)
-{
-    for (int i = 0; i < dd_alerts_state_count(al); i++) {
-        int active = 0, occ = 0;
-        const char *s = dd_alerts_state_at(al, i, &active, &occ);
-        if (s && !strcmp(s, id))
-            return active;
-    }
-    return 0;
-}
-
-/* The alerts of `month_s` (and BUDGET_BURN of its year) active after the
- * sweep, the latest occurrence of each, in emission order. */
-static void print_alerts(demo_alerts *d, const dd_dataset *ds, const char *month_s,
+/* The alerts `drgdip run` emitted while it processed the demo's events,
+ * shown by the on-call view itself (`drgdip alerts --follow`, in-process)
+ * reading drgdip.alerts from the beginning: as many as the processor fired,
+ * waiting at most 30 s for their delivery. */
+static void print_alerts(const char *brokers, const dd_processor_stats *ps,
                          const char *inject_desc)
 {
-    printf("\nAlerts %s, evaluated by the core (core/dd_alert.h, default thresholds) over the\n"
-           "produced events, as `drgdip replay --alerts` does:\n"
-           "  (live alert emission by `drgdip run` is not there yet: a later issue)\n"
-           "  injected: %s\n",
-           month_s, inject_desc);
-    if (d->failed) {
-        printf("  cannot evaluate the alerts: out of memory or a ledger error\n");
+    printf("\nAlerts emitted by the processor to drgdip.alerts (default thresholds;\n"
+           "injected: %s), as `drgdip alerts --follow` shows them:\n",
+           inject_desc);
+    fflush(stdout);
+    if (!ps->alerts_fired) {
+        printf("  (no alert)\n");
         return;
     }
-    int shown = 0;
-    for (int i = 0; i < d->n; i++) {
-        const dd_alert *a = &d->list[i];
-        int later = 0;
-        for (int j = i + 1; j < d->n && !later; j++)
-            later = !strcmp(d->list[j].alert_id, a->alert_id);
-        if (later || !da_active(d->al, a->alert_id))
-            continue;
-        int in_month = !strncmp(a->period, month_s, 7) ||
-                       (a->type == DD_ALERT_BUDGET_BURN && !strncmp(a->period, month_s, 4) &&
-                        strlen(a->period) == 4);
-        if (!in_month)
-            continue;
-        char scope[160];
-        if (a->fixmedins_code[0]) {
-            const dd_hospital *h = dd_dataset_hospital(ds, a->fixmedins_code);
-            snprintf(scope, sizeof scope, "hospital %s %s (%s)", a->fixmedins_code,
-                     h && h->name ? h->name : "", a->admdvs);
-        } else {
-            snprintf(scope, sizeof scope, "region %s insutype %d", a->admdvs, a->insutype);
-        }
-        printf("  %-8s %s %s %s: %s %s vs threshold %s\n", dd_alert_severity_name(a->severity),
-               dd_alert_type_name(a->type), a->period, scope, a->metric ? a->metric : "value",
-               a->value, a->threshold);
-        printf("           %s\n           %s\n", a->explanation_zh, a->explanation_en);
-        shown++;
-    }
-    if (!shown)
-        printf("  (no alert)\n");
+    char max[32];
+    snprintf(max, sizeof max, "%llu", (unsigned long long)ps->alerts_fired);
+    char *argv[] = {"alerts", "--follow", "--from-beginning", "--brokers", (char *)brokers,
+                    "--max", max, "--wait", "30", NULL};
+    dd_cmd_alerts((int)(sizeof argv / sizeof argv[0]) - 1, argv);
+    fflush(stdout);
 }
 
 /* The hospital with the highest level (then the smallest code) of the first
@@ -217,7 +118,6 @@ static int pick_hospital(const dd_dataset *ds, dd_scheme scheme, int max_regions
 
 typedef struct {
     dd_producer *prod;
-    demo_alerts *alerts;
     long sent;
     int tty;
     double t0, last;
@@ -251,7 +151,6 @@ static int demo_sink(void *ctx, const dd_event *ev)
         return 1;
     }
     c->sent++;
-    da_feed(c->alerts, ev);
     if (c->tty && (c->sent & 255) == 0) {
         double t = now_s();
         if (t - c->last > 0.2) {
@@ -449,7 +348,6 @@ int dd_cmd_demo(int argc, char **argv)
     dd_producer *prod = NULL;
     dd_gen *gen = NULL;
     dd_store *store = NULL;
-    demo_alerts da = {0};
     dd_processor_thread *pt = NULL;
     struct sigaction sa = {0}, old_int, old_term;
     sa.sa_handler = demo_on_signal;
@@ -491,15 +389,6 @@ int dd_cmd_demo(int argc, char **argv)
         if (!n_inj)
             snprintf(inject_desc, sizeof inject_desc, "none (no hospital in the shown regions)");
     }
-    da.l = dd_ledger_new(ds);
-    da.ev = malloc(sizeof *da.ev);
-    if (da.l)
-        da.al = dd_alerts_new(ds, da_budget, da.l, da_emit, &da, err, sizeof err);
-    if (!da.l || !da.ev || !da.al) {
-        fprintf(stderr, "drgdip demo: alerts: %s\n", da.l && da.ev ? err : "out of memory");
-        goto out;
-    }
-    dd_ledger_set_case_observer(da.l, da_observe, &da);
     broker = dd_devbroker_new(4, 1, err, sizeof err);
     if (!broker) {
         fprintf(stderr, "drgdip demo: dev broker: %s\n", err);
@@ -567,7 +456,7 @@ int dd_cmd_demo(int argc, char **argv)
                          .inject = n_inj ? inj : NULL,
                          .n_inject = n_inj};
     dd_gen_stats gs;
-    demo_sink_ctx sc = {.prod = prod, .alerts = &da, .tty = tty, .t0 = now_s()};
+    demo_sink_ctx sc = {.prod = prod, .tty = tty, .t0 = now_s()};
     sc.last = sc.t0;
     int grc = dd_gen_run(gen, &go, demo_sink, &sc, &gs, err, sizeof err);
     if (grc < 0 || sc.failed) {
@@ -576,8 +465,6 @@ int dd_cmd_demo(int argc, char **argv)
     }
     if (demo_interrupted)
         goto interrupted;
-    if (!da.failed && dd_alerts_sweep(da.al))
-        da.failed = 1;
     if (dd_producer_flush(prod, 60000)) {
         fprintf(stderr, "\ndrgdip demo: delivery failed: %s\n", dd_producer_errstr(prod));
         goto out;
@@ -624,6 +511,13 @@ int dd_cmd_demo(int argc, char **argv)
         struct timespec ts = {0, 20 * 1000000};
         nanosleep(&ts, NULL);
     }
+    /* and until its batches are fully handled (alerts evaluated, queued) */
+    while (ps.handled < ps.consumed && !dd_processor_thread_done(pt, NULL) &&
+           now_s() - t_wait < 300) {
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
+        dd_processor_get_stats(proc, &ps);
+    }
     double t_done = now_s();
     if (tty) {
         bar("applied", processed(&ps), total, sc.t0);
@@ -660,7 +554,7 @@ int dd_cmd_demo(int argc, char **argv)
         if (*shown == 1 && r->scheme == DD_SCHEME_DRG)
             print_region(store, ds, r, 390, month);
     }
-    print_alerts(&da, ds, month_s, inject_desc);
+    print_alerts(dd_devbroker_bootstraps(broker), &ps, inject_desc);
     printf("\nWhere to look next\n"
            "  - every region and insurance type, as SPEC JSON, and the alerts as JSON\n"
            "    (from the same events):\n"
@@ -702,7 +596,6 @@ interrupted:
 out:
     dd_processor_thread_stop(pt);
     dd_store_destroy(store);
-    da_free(&da);
     dd_gen_destroy(gen);
     dd_producer_destroy(prod);
     dd_config_destroy(cfg);

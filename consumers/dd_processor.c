@@ -158,7 +158,7 @@ typedef struct {
 typedef struct {
     _Atomic uint64_t consumed, applied, duplicates, redelivered, bad, month_close, month_close_repeat,
         batches, redis_retries, offset_resets, case_results, rebalances, kafka_commits, cache_cases;
-    _Atomic uint64_t alerts_fired, alerts_cleared;
+    _Atomic uint64_t alerts_fired, alerts_cleared, handled;
     _Atomic int64_t last_commit_ms;
     _Atomic uint64_t latency[DD_PROC_LAT_BUCKETS];
 } astats;
@@ -296,6 +296,7 @@ void dd_processor_get_stats(const dd_processor *p, dd_processor_stats *o)
     LD(cache_cases);
     LD(alerts_fired);
     LD(alerts_cleared);
+    LD(handled);
     LD(last_commit_ms);
 #undef LD
     for (int i = 0; i < DD_PROC_LAT_BUCKETS; i++)
@@ -2051,6 +2052,7 @@ again:
     if (p->n_cases > p->cache_max)
         cache_drop(p);
     atomic_store_explicit(&p->st.cache_cases, p->n_cases, memory_order_relaxed);
+    atomic_fetch_add_explicit(&p->st.handled, (uint64_t)p->nb, memory_order_relaxed);
     fetch_clear(p);
     free_msgs(p);
     p->in_flight = 0;

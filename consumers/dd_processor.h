@@ -102,6 +102,8 @@ typedef struct {
     uint64_t kafka_commits;  /* successful Kafka offset commits */
     uint64_t cache_cases;    /* cases in the in-memory cache now */
     uint64_t alerts_fired;   /* alerts fired (transition scripts; recovered ones not counted) */
+    uint64_t handled;        /* messages whose batch is fully handled: in Redis, months
+                                closed, alerts evaluated, outputs queued */
     uint64_t alerts_cleared; /* active alerts that became inactive */
     int64_t last_commit_ms;  /* wall time (ms since epoch) of the last Redis commit, 0 none */
     uint64_t latency[DD_PROC_LAT_BUCKETS];

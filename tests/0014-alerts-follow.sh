@@ -73,6 +73,12 @@ grep -q CMI_JUMP "$T/out" && fail "--region 220400 shows a 220100 alert"
 grep -q '点值下降' "$T/out" || fail "--lang zh: no Chinese explanation"
 grep -q $'\033\\[33m' "$T/out" || fail "--color always: WARN not yellow"
 
+# 2b. --wait: a --max that is never reached ends after the wait, exit 0
+timeout 30 "$BIN" alerts --follow --from-beginning --brokers "$BS" --region 220400 \
+    --max 5 --wait 2 >"$T/out" 2>"$T/err" || fail "--wait run failed"
+[ "$(wc -l <"$T/out")" -eq 1 ] || fail "--wait: want the 1 alert of 220400, got: $(cat "$T/out")"
+grep -q -- '--wait 2 s reached (1 alerts shown)' "$T/err" || fail "--wait: no note on stderr"
+
 # 3. --json passes records through; SIGINT stops a follow that waits at the end
 "$BIN" alerts --follow --from-beginning --brokers "$BS" --region 220100 --json \
     >"$T/out" 2>"$T/err" &
