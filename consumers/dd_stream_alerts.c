@@ -1689,13 +1689,15 @@ static int out_add(dd_stream_alerts *s, int region, const char *field, const cha
 }
 
 /* The transition script of one region: evaluations e (may be empty),
- * pending outbox deletions, the markers to delete (mk, nmk). */
-static int transition(dd_stream_alerts *s, dd_store *st, int r, evs *e, char **mk, size_t nmk)
+ * pending outbox deletions, the markers to delete (mk, nmk). With nothing
+ * to decide or delete the markers wait for a later call, unless `now`. */
+static int transition(dd_stream_alerts *s, dd_store *st, int r, evs *e, char **mk, size_t nmk,
+                      int now)
 {
     size_t nd = 0;
     for (size_t i = 0; i < s->n_dels; i++)
         nd += s->dels[i].region == r;
-    if (!e->n && !nd) {
+    if (!e->n && !nd && !now) {
         /* nothing to decide: the markers go with a later batch */
         for (size_t i = 0; i < nmk; i++) {
             if (grow((void **)&s->stale, &s->cap_stale, s->n_stale + 1, sizeof *s->stale))
@@ -1779,50 +1781,6 @@ static int transition(dd_stream_alerts *s, dd_store *st, int r, evs *e, char **m
     return rc;
 }
 
-/* The transition script with deletions only (outbox entries delivered,
- * markers). */
-static int script_dels(dd_stream_alerts *s, dd_store *st, int r, char **mk, size_t nmk)
-{
-    size_t nd = 0;
-    for (size_t i = 0; i < s->n_dels; i++)
-        nd += s->dels[i].region == r;
-    size_t na = 3 + nd + nmk, a = 0;
-    const char **args = malloc(na * sizeof *args);
-    char n1[24], n2[24];
-    if (!args)
-        return -1;
-    snprintf(n1, sizeof n1, "%zu", nd);
-    snprintf(n2, sizeof n2, "%zu", nmk);
-    args[a++] = "0";
-    args[a++] = n1;
-    args[a++] = n2;
-    for (size_t i = 0; i < s->n_dels; i++)
-        if (s->dels[i].region == r)
-            args[a++] = s->dels[i].field;
-    for (size_t i = 0; i < nmk; i++)
-        args[a++] = mk[i];
-    char k1[64], k2[64], k3[64];
-    k_al(k1, sizeof k1, s, r, "al");
-    k_al(k2, sizeof k2, s, r, "ao");
-    k_al(k3, sizeof k3, s, r, "ae");
-    const char *keys[3] = {k1, k2, k3};
-    dd_store_reply rep;
-    int rc = dd_store_eval(st, SA_LUA, 3, keys, (int)na, args, NULL, &rep);
-    free(args);
-    if (rc)
-        return -1;
-    dd_store_reply_free(&rep);
-    size_t w = 0;
-    for (size_t i = 0; i < s->n_dels; i++) {
-        if (s->dels[i].region == r)
-            free(s->dels[i].field);
-        else
-            s->dels[w++] = s->dels[i];
-    }
-    s->n_dels = w;
-    return 0;
-}
-
 /* Read, evaluate and transition the scopes in s->sc; markers per region. */
 static int evaluate_scopes(dd_stream_alerts *s, dd_store *st, char ***mk, size_t *nmk)
 {
@@ -1851,7 +1809,7 @@ static int evaluate_scopes(dd_stream_alerts *s, dd_store *st, char ***mk, size_t
         goto done;
     rc = 0;
     for (int r = 0; r < s->n_regions && !rc; r++)
-        rc = transition(s, st, r, &per[r], mk ? mk[r] : NULL, nmk ? nmk[r] : 0);
+        rc = transition(s, st, r, &per[r], mk ? mk[r] : NULL, nmk ? nmk[r] : 0, 0);
 done:
     for (int r = 0; r < s->n_regions; r++)
         evs_free(&per[r]);
@@ -2039,7 +1997,8 @@ int dd_stream_alerts_flush(dd_stream_alerts *s, dd_store *st)
         for (size_t i = 0; i < s->n_stale; i++)
             if (s->stale[i].region == r)
                 mk[k++] = s->stale[i].field;
-        rc = script_dels(s, st, r, mk, nm);
+        evs none = {0};
+        rc = transition(s, st, r, &none, mk, nm, 1);
         free(mk);
         if (!rc) {
             size_t w = 0;
