@@ -16,27 +16,12 @@ int dd_live_budget_field(char *buf, size_t cap, int month_num, int64_t event_tim
     return (n < 0 || (size_t)n >= cap) ? -1 : n;
 }
 
+/* dd_i64_scan, then exactly `end` (consumed unless it is the NUL). */
 static int parse_i64(const char **p, int64_t *out, char end)
 {
     const char *s = *p;
-    int neg = 0;
-    if (*s == '-') {
-        neg = 1;
-        s++;
-    }
-    if (*s < '0' || *s > '9')
+    if (dd_i64_scan(&s, out) || *s != end)
         return -1;
-    uint64_t v = 0;
-    while (*s >= '0' && *s <= '9') {
-        unsigned d = (unsigned)(*s - '0');
-        if (v > ((uint64_t)INT64_MAX - d) / 10)
-            return -1;
-        v = v * 10 + d;
-        s++;
-    }
-    if (*s != end)
-        return -1;
-    *out = neg ? -(int64_t)v : (int64_t)v;
     *p = end ? s + 1 : s;
     return 0;
 }

@@ -7,6 +7,7 @@
 
 #include "dd_avro_out.h"
 #include "dd_live.h"
+#include "dd_num.h"
 #include "dd_time.h"
 
 /* KEYS[1] snapshot hash, KEYS[2] closed-months hash.
@@ -89,32 +90,10 @@ void dd_monthclose_result_free(dd_monthclose_result *r)
     memset(r, 0, sizeof *r);
 }
 
-/* Strict decimal int64 ("-12", "0"); *p advanced past it. 0 or -1. */
-static int parse_i64(const char **p, int64_t *out)
-{
-    const char *s = *p;
-    int neg = *s == '-';
-    if (neg)
-        s++;
-    if (*s < '0' || *s > '9')
-        return -1;
-    uint64_t v = 0;
-    while (*s >= '0' && *s <= '9') {
-        unsigned d = (unsigned)(*s - '0');
-        if (v > ((uint64_t)INT64_MAX - d) / 10)
-            return -1;
-        v = v * 10 + d;
-        s++;
-    }
-    *out = neg ? -(int64_t)v : (int64_t)v;
-    *p = s;
-    return 0;
-}
-
 /* "<cases> <points>" -> 0 or -1. */
 static int parse_baseline(const char *s, int64_t *cases, int64_t *points)
 {
-    if (!s || parse_i64(&s, cases) || *s++ != ' ' || parse_i64(&s, points) || *s)
+    if (!s || dd_i64_scan(&s, cases) || *s++ != ' ' || dd_i64_scan(&s, points) || *s)
         return -1;
     return 0;
 }
@@ -244,7 +223,7 @@ static int read_late(dd_store *st, const char *admdvs, int insutype, const char 
         }
         for (size_t k = 0; k < 2; k++) {
             const char *v = vals[2 * i + k];
-            if (v && (parse_i64(&v, &cur[2 * i + k]) || *v)) {
+            if (v && (dd_i64_scan(&v, &cur[2 * i + k]) || *v)) {
                 snprintf(errstr, errlen, "%s: not an integer", tkeys[i]);
                 goto done;
             }

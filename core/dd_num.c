@@ -340,3 +340,24 @@ int64_t dd_div_round(dd_i128 num, dd_i128 den)
         return INT64_MAX;
     return (int64_t)q;
 }
+
+int dd_i64_scan(const char **p, int64_t *out)
+{
+    const char *s = *p;
+    int neg = *s == '-';
+    if (neg)
+        s++;
+    if (*s < '0' || *s > '9')
+        return -1;
+    uint64_t v = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    while (*s >= '0' && *s <= '9') {
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (lim - d) / 10)
+            return -1;
+        v = v * 10 + d;
+        s++;
+    }
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+    *p = s;
+    return 0;
+}

@@ -38,6 +38,10 @@ int dd_dec_parse(const char *s, size_t len, int max_decimals, int scale,
 int dd_dec_parse_signed(const char *s, size_t len, int max_decimals, int scale,
                         int64_t *out);
 
+/* A decimal int64 at *p: optional '-', then digits, no overflow (Redis
+ * counters, stored offsets); *p moves past it. 0, or -1 with *p unchanged. */
+int dd_i64_scan(const char **p, int64_t *out);
+
 /* Format value / 10^scale with exactly `scale` decimals ("-19691.81",
  * "0.0000"). Returns the length written (buffer of 32 is always enough). */
 size_t dd_dec_format(char *buf, size_t cap, int64_t value, int scale);

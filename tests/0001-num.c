@@ -293,3 +293,24 @@ Test(num_rat, random_cross_checks)
         cr_assert_eq(dd_div_round(n, d), want);
     }
 }
+
+Test(i64_scan, strict_decimal_with_position)
+{
+    const char *s = "-12 34", *p = s;
+    int64_t v = 0;
+    cr_assert_eq(dd_i64_scan(&p, &v), 0);
+    cr_assert_eq(v, -12);
+    cr_assert_eq(p, s + 3); /* stops at the space */
+    p = "9223372036854775807";
+    cr_assert_eq(dd_i64_scan(&p, &v), 0);
+    cr_assert_eq(v, INT64_MAX);
+    p = "-9223372036854775808";
+    cr_assert_eq(dd_i64_scan(&p, &v), 0);
+    cr_assert_eq(v, INT64_MIN);
+    const char *bad[] = {"9223372036854775808", "-9223372036854775809", "-", "", "+1", " 1", "x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        p = bad[i];
+        cr_assert_eq(dd_i64_scan(&p, &v), -1, "%s", bad[i]);
+        cr_assert_eq(p, bad[i], "%s: position moved", bad[i]);
+    }
+}
