@@ -28,6 +28,8 @@
 #include "dd_redis_server.h"
 #include "dd_time.h"
 
+extern char **environ;
+
 #define BENCH_TOPIC "drgdip.settlements"
 
 static void bench_stream_usage(FILE *out)
@@ -49,7 +51,11 @@ static void bench_stream_usage(FILE *out)
             "  --latency-seconds S  length of the latency run (default 5)\n"
             "  --data DIR           data directory overriding the shipped one\n"
             "  --json               one JSON object on stdout: raw_consume_eps,\n"
-            "                       end_to_end_eps, ratio, p50_ms, p99_ms, events, ...\n");
+            "                       end_to_end_eps, ratio, p50_ms, p99_ms, events, ...\n\n"
+            "The processor's configuration is the dev-broker default plus the DRGDIP_*\n"
+            "environment overrides of `drgdip run` (e.g. DRGDIP_ALERTS_ENABLED=false to\n"
+            "measure without alert evaluation, DRGDIP_LOG_LEVEL=debug for per-batch\n"
+            "timings on stderr).\n");
 }
 
 static double now_s(void)
@@ -295,7 +301,7 @@ int dd_bench_stream(int argc, char **argv)
         dd_devbroker_processor_config(cfg, bs, dd_redis_server_url(rs), "drgdip-bench", data, err,
                                       sizeof err) ||
         dd_config_set(cfg, "pseudonym.key", "000102030405060708090a0b0c0d0e0f", err,
-                      sizeof err)) {
+                      sizeof err) || dd_config_apply_env(cfg, environ, err, sizeof err)) {
         fprintf(stderr, "drgdip bench stream: config: %s\n", cfg ? err : "out of memory");
         goto out;
     }
