@@ -1,9 +1,11 @@
 /*
  * drgdip run — the streaming processor (consumers/dd_processor.h) as a
  * service: configuration file + DRGDIP_* environment, SIGTERM/SIGINT finish
- * the batch, commit and leave the group.
+ * the batch, commit and leave the group; SIGHUP reloads the data directory
+ * (tables and policy) between batches.
  */
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +18,46 @@
 extern char **environ;
 
 static volatile sig_atomic_t run_stop;
+static volatile sig_atomic_t run_reload; /* SIGHUP count (wraps: only changes matter) */
 
 static void on_signal(int sig)
 {
     (void)sig;
     run_stop = 1;
+}
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    run_reload = run_reload == SIG_ATOMIC_MAX ? 0 : run_reload + 1;
+}
+
+/* The data directories: cur backs the processor's dataset; next is a fresh
+ * load handed to the processor until it switches (release of the old) or
+ * refuses (release of the new). cmd_run owns both. */
+typedef struct {
+    const char *dir; /* override dir or NULL */
+    dd_datadir *cur, *next;
+} run_data;
+
+static const dd_dataset *run_load(void *ctx, char *errstr, size_t errlen)
+{
+    run_data *d = ctx;
+    dd_datadir_close(d->next); /* never left over, but be safe */
+    d->next = dd_datadir_open(d->dir, errstr, errlen);
+    return d->next ? dd_datadir_dataset(d->next) : NULL;
+}
+
+static void run_release(void *ctx, const dd_dataset *ds)
+{
+    run_data *d = ctx;
+    if (d->next && ds == dd_datadir_dataset(d->next)) {
+        dd_datadir_close(d->next); /* refused */
+    } else {
+        dd_datadir_close(d->cur); /* switched: next is current */
+        d->cur = d->next;
+    }
+    d->next = NULL;
 }
 
 static void run_usage(FILE *out)
@@ -46,6 +83,9 @@ static void run_usage(FILE *out)
             "drgdip.alerts, JSON, key admdvs); alerts.enabled = false turns them off.\n"
             "See docs/alerts.md.\n"
             "SIGTERM / SIGINT: finish the batch, commit (Redis, then Kafka), leave the group.\n"
+            "SIGHUP: reload data.dir (tables, policy, hospitals) between batches; later events\n"
+            "use the new data, totals already counted are kept (re-scoring history is a\n"
+            "replay); a data error is logged and the current tables are kept.\n"
             "Exit: 0 stopped cleanly, 1 fatal error (logged), 2 usage error.\n");
 }
 
@@ -77,8 +117,9 @@ int dd_cmd_run(int argc, char **argv)
         return 2;
     }
     const char *dd = dd_config_get(cfg, "data.dir");
-    dd_datadir *data = dd_datadir_open(dd && *dd ? dd : NULL, err, sizeof err);
-    if (!data) {
+    run_data data = {dd && *dd ? dd : NULL, NULL, NULL};
+    data.cur = dd_datadir_open(data.dir, err, sizeof err);
+    if (!data.cur) {
         fprintf(stderr, "drgdip run: data: %s\n", err);
         dd_config_destroy(cfg);
         return 1;
@@ -89,17 +130,22 @@ int dd_cmd_run(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, NULL);
     int rc = 1;
-    dd_processor *p = dd_processor_new(cfg, dd_datadir_dataset(data), err, sizeof err);
+    dd_processor *p = dd_processor_new(cfg, dd_datadir_dataset(data.cur), err, sizeof err);
     if (!p) {
         fprintf(stderr, "drgdip run: ERROR %s\n", err);
     } else {
+        dd_processor_set_reload(p, &run_reload, run_load, run_release, &data,
+                                data.dir ? data.dir : "the shipped data");
         rc = dd_processor_run(p, &run_stop) == 0 ? 0 : 1;
         if (rc)
             fprintf(stderr, "drgdip run: ERROR stopped: %s\n", dd_processor_errstr(p));
         dd_processor_destroy(p);
     }
-    dd_datadir_close(data);
+    dd_datadir_close(data.next);
+    dd_datadir_close(data.cur);
     dd_config_destroy(cfg);
     return rc;
 }

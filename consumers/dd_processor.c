@@ -158,7 +158,7 @@ typedef struct {
 typedef struct {
     _Atomic uint64_t consumed, applied, duplicates, redelivered, bad, month_close, month_close_repeat,
         batches, redis_retries, offset_resets, case_results, rebalances, kafka_commits, cache_cases;
-    _Atomic uint64_t alerts_fired, alerts_cleared, handled;
+    _Atomic uint64_t alerts_fired, alerts_cleared, handled, reloads;
     _Atomic int64_t last_commit_ms;
     _Atomic uint64_t latency[DD_PROC_LAT_BUCKETS];
 } astats;
@@ -243,6 +243,14 @@ struct dd_processor {
     int64_t sched_check_ms, sched_next_ms, sched_now_ms; /* now_ms 0 = wall clock */
     char (*sched_sent)[48]; /* snapshot ids already emitted by this process */
     int n_sent, cap_sent;
+
+    /* reload (dd_processor_set_reload) */
+    const volatile sig_atomic_t *reload_req;
+    sig_atomic_t reload_seen;
+    dd_processor_reload_fn reload_load;
+    dd_processor_release_fn reload_release;
+    void *reload_ctx;
+    char reload_source[256];
 };
 
 /* ---------------- logging ---------------- */
@@ -297,6 +305,7 @@ void dd_processor_get_stats(const dd_processor *p, dd_processor_stats *o)
     LD(alerts_fired);
     LD(alerts_cleared);
     LD(handled);
+    LD(reloads);
     LD(last_commit_ms);
 #undef LD
     for (int i = 0; i < DD_PROC_LAT_BUCKETS; i++)
@@ -904,6 +913,7 @@ static void case_result_json(dd_processor *p, const dd_event *ev, const centry *
     dd_jw *w = &p->out;
     const dd_region *r = dd_dataset_region(p->ds, e->c.admdvs);
     char id[512], buf[32];
+    dd_jw_new_document(w); /* one message each, in the batch's shared buffer */
     snprintf(id, sizeof id, "%s/%s/%s/%s", e->c.admdvs, e->c.fixmedins_code, e->c.setl_id,
              ev->event_id);
     dd_jw_object_begin(w);
@@ -2195,7 +2205,7 @@ static void log_stats(dd_processor *p)
          "stats consumed=%llu applied=%llu duplicates=%llu redelivered=%llu bad=%llu "
          "batches=%llu redis_retries=%llu offset_resets=%llu cache=%llu p50_ms=%lld "
          "p99_ms=%lld month_close=%llu month_close_repeat=%llu alerts_fired=%llu "
-         "alerts_cleared=%llu",
+         "alerts_cleared=%llu reloads=%llu",
          (unsigned long long)s.consumed, (unsigned long long)s.applied,
          (unsigned long long)s.duplicates, (unsigned long long)s.redelivered,
          (unsigned long long)s.bad, (unsigned long long)s.batches,
@@ -2203,7 +2213,7 @@ static void log_stats(dd_processor *p)
          (unsigned long long)s.cache_cases, (long long)dd_processor_stats_p50_ms(&s),
          (long long)dd_processor_stats_p99_ms(&s), (unsigned long long)s.month_close,
          (unsigned long long)s.month_close_repeat, (unsigned long long)s.alerts_fired,
-         (unsigned long long)s.alerts_cleared);
+         (unsigned long long)s.alerts_cleared, (unsigned long long)s.reloads);
 }
 
 static int ensure_cap(dd_processor *p, int need)
@@ -2235,6 +2245,92 @@ static int ensure_cap(dd_processor *p, int need)
     }
     p->cap = nc;
     return 0;
+}
+
+void dd_processor_set_reload(dd_processor *p, const volatile sig_atomic_t *requests,
+                             dd_processor_reload_fn load, dd_processor_release_fn release,
+                             void *ctx, const char *source)
+{
+    snprintf(p->reload_source, sizeof p->reload_source, "%s",
+             source && *source ? source : "the data directory");
+    p->reload_req = requests;
+    p->reload_seen = requests ? *requests : 0;
+    p->reload_load = load;
+    p->reload_release = release;
+    p->reload_ctx = ctx;
+}
+
+/* Between batches (p->nb == 0): switch to a freshly loaded dataset (see the
+ * header). Everything derived from the old dataset is rebuilt or dropped
+ * before the old one is released. */
+static void reload(dd_processor *p)
+{
+    p->reload_seen = *p->reload_req;
+    char e[512];
+    e[0] = '\0';
+    const dd_dataset *nds = p->reload_load(p->reload_ctx, e, sizeof e);
+    if (!nds) {
+        plog(p, 0, "reload failed: %s, keeping the current tables", e[0] ? e : "?");
+        return;
+    }
+    /* outputs of earlier batches: delivered (their reports touch the alert
+     * module) and their Kafka offsets committed */
+    commit_kafka(p, 1);
+    if (rd_kafka_outq_len(p->producer) > 0) /* e.g. re-produced outbox alerts */
+        rd_kafka_flush(p->producer, 30000);
+    if (rd_kafka_outq_len(p->producer) > 0) {
+        plog(p, 0, "reload failed: outputs still undelivered, keeping the current tables");
+        p->reload_release(p->reload_ctx, nds);
+        return;
+    }
+    dd_stream_alerts *nsa = NULL;
+    if (p->sa) {
+        nsa = dd_stream_alerts_new(nds, e, sizeof e);
+        if (!nsa) {
+            plog(p, 0, "reload failed: alerts: %s, keeping the current tables", e);
+            p->reload_release(p->reload_ctx, nds);
+            return;
+        }
+    }
+    int nr = dd_dataset_region_count(nds);
+    int64_t **nw = calloc((size_t)(nr ? nr : 1), sizeof *nw);
+    int *nwn = calloc((size_t)(nr ? nr : 1), sizeof *nwn);
+    if (!nw || !nwn) {
+        free(nw);
+        free(nwn);
+        dd_stream_alerts_destroy(nsa);
+        plog(p, 0, "reload failed: out of memory, keeping the current tables");
+        p->reload_release(p->reload_ctx, nds);
+        return;
+    }
+    /* the cache's group memos were computed with the old tables */
+    cache_drop(p);
+    if (p->sa) {
+        /* delivered alerts' outbox deletions: now, else the new module
+         * re-produces them at its first recovery (at-least-once anyway) */
+        if (dd_stream_alerts_flush(p->sa, p->store))
+            plog(p, 1, "alerts: outbox clean-up failed before the reload (%s): delivered "
+                       "alerts may be sent again",
+                 dd_store_errstr(p->store));
+        dd_stream_alerts_destroy(p->sa);
+        p->sa = nsa;
+        p->sa_retry_ms = 0;
+    }
+    /* offsets are indexed by region index: re-read for the new region list */
+    for (int r = 0; r < p->n_regions; r++)
+        free(p->w[r]);
+    free(p->w);
+    free(p->w_n);
+    p->w = nw;
+    p->w_n = nwn;
+    p->n_regions = nr;
+    p->w_stale = 1;
+    const dd_dataset *old = p->ds;
+    p->ds = nds;
+    p->reload_release(p->reload_ctx, old);
+    INC(reloads);
+    plog(p, 2, "reloaded tables from %s: %d regions, %d hospitals", p->reload_source, nr,
+         dd_dataset_hospital_count(nds));
 }
 
 int dd_processor_run(dd_processor *p, const volatile sig_atomic_t *stop)
@@ -2308,6 +2404,8 @@ int dd_processor_run(dd_processor *p, const volatile sig_atomic_t *stop)
         }
         if (p->n_pend)
             commit_kafka(p, 0);
+        if (p->reload_req && *p->reload_req != p->reload_seen && !*stop && !p->fatal)
+            reload(p);
         alerts_recover(p);
         /* idle: delivered alerts' outbox entries and evaluated markers now
          * (otherwise they go with the region's next batch) */

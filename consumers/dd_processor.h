@@ -67,6 +67,18 @@
  * produces the fired alerts to output.alerts, counted in the batch's pending
  * outputs; a Redis outbox re-produces them after a crash (at-least-once).
  *
+ * Reload (SPEC §9, dd_processor_set_reload): when the request counter
+ * moves, BETWEEN batches (never inside one) the loader is called for a new
+ * dataset. Failure: an ERROR line "reload failed: ..., keeping the current
+ * tables" and the old dataset stays. Success: outputs are flushed and the
+ * Kafka offsets committed synchronously (no delivery report refers to old
+ * objects), the case cache is dropped (its group memos were computed with
+ * the old tables), what is built from the dataset is rebuilt (the alert
+ * rules, the per-region offset table: re-read from Redis), the new dataset
+ * is used for every later event (a removed region/hospital: bad event, DLQ)
+ * and the old one is handed to the release callback. Totals already in
+ * Redis are never re-scored (that is a replay). stats.reloads counts them.
+ *
  * Threads: run() on one thread; get_stats() may be called from any other
  * thread at any time (atomics). Logs go to stderr, one line per notable
  * event ("drgdip run: LEVEL ..."; per-batch timings at debug), no personal data, filtered by log.level.
@@ -105,6 +117,7 @@ typedef struct {
     uint64_t handled;        /* messages whose batch is fully handled: in Redis, months
                                 closed, alerts evaluated, outputs queued */
     uint64_t alerts_cleared; /* active alerts that became inactive */
+    uint64_t reloads;        /* successful dataset reloads (SIGHUP) */
     int64_t last_commit_ms;  /* wall time (ms since epoch) of the last Redis commit, 0 none */
     uint64_t latency[DD_PROC_LAT_BUCKETS];
 } dd_processor_stats;
@@ -117,6 +130,25 @@ typedef struct dd_processor dd_processor;
  * start). NULL with errstr on failure. */
 dd_processor *dd_processor_new(const dd_config *cfg, const dd_dataset *ds, char *errstr,
                                size_t errlen);
+
+/* Reload of the dataset. load: a fresh dataset (the processor borrows it
+ * from now on if the switch succeeds), or NULL with errstr. release: the
+ * processor no longer uses ds: the OLD dataset after a successful switch,
+ * or the NEW one when the switch was refused after loading (e.g. its alert
+ * rules are invalid); the caller owns both and frees them there. The
+ * dataset in use when the processor is destroyed is NOT released (the
+ * caller frees it after dd_processor_destroy). */
+typedef const dd_dataset *(*dd_processor_reload_fn)(void *ctx, char *errstr, size_t errlen);
+typedef void (*dd_processor_release_fn)(void *ctx, const dd_dataset *ds);
+
+/* Call before run(): reload whenever *requests (incremented by a signal
+ * handler) differs from the value seen last; several requests between two
+ * batches make one reload. requests NULL: no reloads. source names what is
+ * loaded in the INFO line "reloaded tables from SOURCE: N regions, M
+ * hospitals" (e.g. the data directory). */
+void dd_processor_set_reload(dd_processor *p, const volatile sig_atomic_t *requests,
+                             dd_processor_reload_fn load, dd_processor_release_fn release,
+                             void *ctx, const char *source);
 
 /* Consume until *stop becomes non-zero (signal handler / other thread),
  * then finish the batch, commit it (Redis, then Kafka) and close the
