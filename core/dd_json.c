@@ -816,3 +816,8 @@ void dd_jw_decimal_string(dd_jw *w, int64_t value, int scale)
     size_t n = dd_dec_format(b, sizeof b, value, scale);
     dd_jw_string_n(w, b, n);
 }
+
+void dd_jw_new_document(dd_jw *w)
+{
+    w->need_comma[0] = 0;
+}

@@ -93,6 +93,9 @@ typedef struct {
 void dd_jw_init(dd_jw *w);
 void dd_jw_free(dd_jw *w);
 void dd_jw_reset(dd_jw *w);           /* empty, keep the memory */
+/* The next top-level value is a new document appended to the buffer (no
+ * comma before it): several messages written into one buffer. */
+void dd_jw_new_document(dd_jw *w);
 void dd_jw_object_begin(dd_jw *w);
 void dd_jw_object_end(dd_jw *w);
 void dd_jw_array_begin(dd_jw *w);

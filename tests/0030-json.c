@@ -181,3 +181,24 @@ Test(json, writer)
     cr_assert_str_eq(w.buf, "\"x\"");
     dd_jw_free(&w);
 }
+
+Test(json, writer_new_document_has_no_separator)
+{
+    dd_jw w;
+    dd_jw_init(&w);
+    dd_jw_object_begin(&w);
+    dd_jw_key(&w, "a");
+    dd_jw_int(&w, 1);
+    dd_jw_object_end(&w);
+    size_t first = w.len;
+    dd_jw_new_document(&w);
+    dd_jw_object_begin(&w);
+    dd_jw_key(&w, "b");
+    dd_jw_int(&w, 2);
+    dd_jw_object_end(&w);
+    cr_assert_eq(w.oom, 0);
+    cr_assert_eq(first, 7);
+    cr_assert_eq(w.len, 14);
+    cr_assert(memcmp(w.buf, "{\"a\":1}{\"b\":2}", 14) == 0, "%.*s", (int)w.len, w.buf);
+    dd_jw_free(&w);
+}
