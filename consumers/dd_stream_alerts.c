@@ -576,29 +576,58 @@ static int cache_apply_batch(dd_stream_alerts *s)
     return 0;
 }
 
-/* Record a case change's counter deltas (as dd_processor's add_change). */
-static int cache_note_change(dd_stream_alerts *s, dd_store_batch *sb, int hosp,
-                             const dd_contrib *cb, int sign)
+/* Record counter deltas d of (hosp, ins, month) (as dd_processor's
+ * add_change sums them): the cached hospital months, and BUDGET_BURN's
+ * year-to-date fund, kept as one more field of the year's day counts (one
+ * read, not 12). An all-zero d changes nothing (zero sums are dropped). */
+static int cache_note_delta(dd_stream_alerts *s, dd_store_batch *sb, int hosp, int ins,
+                            int32_t month, const int64_t d[DD_CTR__COUNT])
 {
-    if (!cb->in_scope)
+    int nz = 0;
+    for (int c = 0; c < DD_CTR__COUNT && !nz; c++)
+        nz = d[c] != 0;
+    if (!nz)
         return 0;
     int oom = 0;
-    hc_e *p = hc_get(&s->ph, &s->n_ph, &s->cap_ph, &s->ph_map,
-                     hc_key(hosp, cb->scope.insutype, cb->scope.month), 1, &oom);
+    hc_e *p = hc_get(&s->ph, &s->n_ph, &s->cap_ph, &s->ph_map, hc_key(hosp, ins, month), 1, &oom);
     if (!p)
         return -1;
-    int64_t v[DD_CTR__COUNT];
-    dd_contrib_counters(cb, v);
     for (int c = 0; c < DD_CTR__COUNT; c++)
-        p->c[c] += sign * v[c];
-    if (!v[DD_CTR_FUND_SETTLED])
+        p->c[c] += d[c];
+    if (!d[DD_CTR_FUND_SETTLED])
         return 0;
-    /* BUDGET_BURN's year-to-date fund: the Σ of the year's month totals,
-     * kept as one more field of the year's day counts (one read, not 12) */
     char key[160];
-    k_yd(key, sizeof key, s, hregion(s, hosp), cb->scope.insutype,
-         dd_time_month_year(cb->scope.month));
-    return dd_store_batch_incr(sb, key, "fund_settled", sign * v[DD_CTR_FUND_SETTLED]);
+    k_yd(key, sizeof key, s, hregion(s, hosp), ins, dd_time_month_year(month));
+    return dd_store_batch_incr(sb, key, "fund_settled", d[DD_CTR_FUND_SETTLED]);
+}
+
+/* A case change's counter deltas (old out, new in): one net delta when both
+ * are in the same (insutype, month). *changed = some counter moved. */
+static int cache_note_change(dd_stream_alerts *s, dd_store_batch *sb, int hosp,
+                             const dd_contrib *o, const dd_contrib *n, int *changed)
+{
+    int64_t d[DD_CTR__COUNT];
+    *changed = 0;
+    if (o->in_scope && n->in_scope && o->scope.insutype == n->scope.insutype &&
+        o->scope.month == n->scope.month) {
+        memset(d, 0, sizeof d);
+        dd_contrib_counters_add(n, 1, d);
+        dd_contrib_counters_add(o, -1, d);
+        for (int c = 0; c < DD_CTR__COUNT && !*changed; c++)
+            *changed = d[c] != 0;
+        return cache_note_delta(s, sb, hosp, n->scope.insutype, n->scope.month, d);
+    }
+    const dd_contrib *cb[2] = {o, n};
+    for (int i = 0; i < 2; i++) {
+        if (!cb[i]->in_scope)
+            continue;
+        *changed = 1; /* a scope left or joined */
+        memset(d, 0, sizeof d);
+        dd_contrib_counters_add(cb[i], i ? 1 : -1, d);
+        if (cache_note_delta(s, sb, hosp, cb[i]->scope.insutype, cb[i]->scope.month, d))
+            return -1;
+    }
+    return 0;
 }
 
 static int cache_note_day(dd_stream_alerts *s, int hosp, int32_t day, int d)
@@ -729,13 +758,21 @@ int dd_stream_alerts_case_change(dd_stream_alerts *s, dd_store_batch *sb, const 
                          note(s, region, SC_DAY, hosp, 0, after.day)))
             return -1;
     }
-    if (cache_note_change(s, sb, hosp, old_c, -1) || cache_note_change(s, sb, hosp, new_c, +1))
+    int changed;
+    if (cache_note_change(s, sb, hosp, old_c, new_c, &changed))
         return -1;
-    /* hospital months and region scopes, as dd_alert.c */
+    /* hospital months and region scopes, as dd_alert.c. Every rule is a
+     * function of the aggregates (dd_alert.h): when no counter and no day
+     * count moved, none of their inputs did, and their verdicts stand. */
+    if (!changed && (same_day || (!before.in && !after.in)))
+        return 0;
     const dd_contrib *cb[2] = {old_c, new_c};
     for (int i = 0; i < 2; i++) {
         if (!cb[i]->in_scope)
             continue;
+        if (i && old_c->in_scope && old_c->scope.month == new_c->scope.month &&
+            old_c->scope.insutype == new_c->scope.insutype)
+            break; /* noted already */
         int32_t m = cb[i]->scope.month;
         if (note(s, region, SC_MONTH, hosp, 0, m) ||
             note(s, region, SC_PVD, -1, cb[i]->scope.insutype, m) ||

@@ -12,7 +12,10 @@
  *      dd:{R}:yd:<ins>:<YYYY> go into the store batch as HINCRBY deltas
  *      (same region script as the totals: exactly-once with them); the
  *      scopes to evaluate are noted (dd_alert.h "WHEN": old/new day, old/new
- *      month, the region's (insutype, month), BUDGET events);
+ *      month, the region's (insutype, month), BUDGET events; none for a
+ *      change that moved no counter and no day count: every rule is a
+ *      function of the aggregates); old and new contribution of one
+ *      (insutype, month) go in as one net delta;
  *   2. prepare(): ONE pipelined read of the person stays touched
  *      (dd:{R}:p:<H>:<psn>), split flags recomputed as dd_alert.c does,
  *      stay writes (HSET / HDEL / EXPIRE ttl) and split-count deltas
