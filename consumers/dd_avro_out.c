@@ -273,26 +273,6 @@ int dd_avro_snapshot_encode(dd_avro_codec *c, const dd_snapshot *s, dd_avro_buf 
 
 /* ---------------- decoded value -> JSON form ---------------- */
 
-static void b64(dd_jw *w, const unsigned char *s, size_t n)
-{
-    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char q[4];
-    dd_jw_raw(w, "\"", 1);
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)s[i] << 16;
-        if (i + 1 < n)
-            v |= (uint32_t)s[i + 1] << 8;
-        if (i + 2 < n)
-            v |= s[i + 2];
-        q[0] = t[(v >> 18) & 63];
-        q[1] = t[(v >> 12) & 63];
-        q[2] = i + 1 < n ? t[(v >> 6) & 63] : '=';
-        q[3] = i + 2 < n ? t[v & 63] : '=';
-        dd_jw_append(w, q, 4);
-    }
-    dd_jw_append(w, "\"", 1);
-}
-
 /* 1 when v is null or a union currently on its null branch. */
 static int is_null_value(avro_value_t *v)
 {
@@ -345,7 +325,7 @@ static int to_json(avro_value_t *v, int omit_null, dd_jw *w, int depth)
         const void *p;
         if (avro_value_get_bytes(v, &p, &n))
             return -1;
-        b64(w, p, n);
+        dd_jw_base64(w, p, n);
         return 0;
     }
     case AVRO_ENUM: {

@@ -979,26 +979,6 @@ static void case_result_json(dd_processor *p, const dd_event *ev, const centry *
     dd_jw_object_end(w);
 }
 
-static void b64(dd_jw *w, const unsigned char *s, size_t n)
-{
-    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char q[4];
-    dd_jw_append(w, "\"", 1);
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)s[i] << 16;
-        if (i + 1 < n)
-            v |= (uint32_t)s[i + 1] << 8;
-        if (i + 2 < n)
-            v |= s[i + 2];
-        q[0] = t[(v >> 18) & 63];
-        q[1] = t[(v >> 12) & 63];
-        q[2] = i + 1 < n ? t[(v >> 6) & 63] : '=';
-        q[3] = i + 2 < n ? t[v & 63] : '=';
-        dd_jw_append(w, q, 4);
-    }
-    dd_jw_append(w, "\"", 1);
-}
-
 /* One more output of pending batch seq (the newest one) is in flight:
  * counted right after rd_kafka_produce() succeeds, before any poll can
  * serve its delivery report. */
@@ -1022,11 +1002,11 @@ static int produce_dlq(dd_processor *p, const rd_kafka_message_t *m, const char 
     dd_jw_int(&w, m->offset);
     dd_jw_key(&w, "key");
     if (m->key)
-        b64(&w, m->key, m->key_len);
+        dd_jw_base64(&w, m->key, m->key_len);
     else
         dd_jw_null(&w);
     dd_jw_key(&w, "original");
-    b64(&w, m->payload ? m->payload : (const void *)"", m->payload ? m->len : 0);
+    dd_jw_base64(&w, m->payload ? m->payload : (const void *)"", m->payload ? m->len : 0);
     jw_kv_str(&w, "reason", reason);
     jw_kv_str(&w, "detail", detail);
     jw_kv_str(&w, "event_id", event_id && *event_id ? event_id : NULL);

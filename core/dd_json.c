@@ -821,3 +821,24 @@ void dd_jw_new_document(dd_jw *w)
 {
     w->need_comma[0] = 0;
 }
+
+void dd_jw_base64(dd_jw *w, const void *bytes, size_t n)
+{
+    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *s = bytes;
+    char q[4];
+    dd_jw_raw(w, "\"", 1);
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)s[i] << 16;
+        if (i + 1 < n)
+            v |= (uint32_t)s[i + 1] << 8;
+        if (i + 2 < n)
+            v |= s[i + 2];
+        q[0] = t[(v >> 18) & 63];
+        q[1] = t[(v >> 12) & 63];
+        q[2] = i + 1 < n ? t[(v >> 6) & 63] : '=';
+        q[3] = i + 2 < n ? t[v & 63] : '=';
+        dd_jw_append(w, q, 4);
+    }
+    dd_jw_append(w, "\"", 1);
+}

@@ -108,6 +108,8 @@ void dd_jw_bool(dd_jw *w, int v);
 void dd_jw_null(dd_jw *w);
 /* A value written verbatim (a number text, or pre-rendered JSON). */
 void dd_jw_raw(dd_jw *w, const char *s, size_t n);
+/* Bytes as a JSON string value in standard base64 (with '=' padding). */
+void dd_jw_base64(dd_jw *w, const void *bytes, size_t n);
 /* A scaled decimal as a JSON string ("12.50"), see dd_dec_format. */
 void dd_jw_decimal_string(dd_jw *w, int64_t value, int scale);
 

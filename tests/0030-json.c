@@ -202,3 +202,20 @@ Test(json, writer_new_document_has_no_separator)
     cr_assert(memcmp(w.buf, "{\"a\":1}{\"b\":2}", 14) == 0, "%.*s", (int)w.len, w.buf);
     dd_jw_free(&w);
 }
+
+Test(json, writer_base64_values)
+{
+    dd_jw w;
+    dd_jw_init(&w);
+    dd_jw_array_begin(&w);
+    dd_jw_base64(&w, "", 0);
+    dd_jw_base64(&w, "f", 1);
+    dd_jw_base64(&w, "fo", 2);
+    dd_jw_base64(&w, "foo", 3);
+    dd_jw_base64(&w, "\xff\xfe\x00", 3);
+    dd_jw_array_end(&w);
+    const char *want = "[\"\",\"Zg==\",\"Zm8=\",\"Zm9v\",\"//4A\"]";
+    cr_assert_eq(w.len, strlen(want));
+    cr_assert(memcmp(w.buf, want, w.len) == 0, "%.*s", (int)w.len, w.buf);
+    dd_jw_free(&w);
+}
