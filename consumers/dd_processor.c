@@ -14,6 +14,7 @@
 #include "dd_case_codec.h"
 #include "dd_live.h"
 #include "dd_monthclose.h"
+#include "dd_num.h"
 #include "dd_store.h"
 #include "dd_stream_alerts.h"
 #include "dd_time.h"
@@ -183,6 +184,9 @@ struct dd_processor {
     int log_level;
     int max_events, max_ms, retry_max_ms, stats_interval_s;
     size_t cache_max;
+    int member; /* log tag of a processor.threads member, 0 = none */
+    char (*evkeys)[64]; /* dd:{R}:ev per region index of ds ("" = not built yet) */
+    int n_evkeys;
     int cooperative;
     const volatile sig_atomic_t *stop;
     int fatal;
@@ -225,7 +229,10 @@ struct dd_processor {
     int n_pend, cap_pend;
     uint64_t batch_seq;
     /* fetch */
-    char **fkeys, **ffields;
+    char **fkeys, **ffields; /* pointers into fa, set just before the fetch */
+    size_t *fko, *ffo;       /* offsets of keys and fields in fa */
+    char *fa;                /* the batch's fetch strings, one arena */
+    size_t fa_len, fa_cap;
     char **fvals;
     size_t n_fetch, cap_fetch;
 
@@ -268,7 +275,15 @@ static void plog(const dd_processor *p, int level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "drgdip run: %s %s\n", LEVEL_NAMES[level], line);
+    if (p->member)
+        fprintf(stderr, "drgdip run[%d]: %s %s\n", p->member, LEVEL_NAMES[level], line);
+    else
+        fprintf(stderr, "drgdip run: %s %s\n", LEVEL_NAMES[level], line);
+}
+
+void dd_processor_set_member(dd_processor *p, int member)
+{
+    p->member = member;
 }
 
 /* Internal failure (out of memory, a key that cannot be formed, a batch
@@ -279,6 +294,26 @@ static int fail_at(dd_processor *p, int line)
         snprintf(p->errstr, sizeof p->errstr, "internal error at dd_processor.c:%d (%s)", line,
                  dd_store_batch_err(p->sb) ? dd_store_batch_errstr(p->sb) : "out of memory?");
     return -1;
+}
+
+/* The event-id hash key of region index `region` (every applied event
+ * writes it): formatted once per region and dataset, not per event. */
+static const char *ev_key(dd_processor *p, int region, const char *admdvs)
+{
+    int n = dd_dataset_region_count(p->ds);
+    if (p->n_evkeys != n) {
+        free(p->evkeys);
+        p->evkeys = calloc((size_t)(n > 0 ? n : 1), sizeof *p->evkeys);
+        p->n_evkeys = p->evkeys ? n : 0;
+    }
+    if (!p->evkeys || region < 0 || region >= n)
+        return NULL;
+    char *k = p->evkeys[region];
+    if (!k[0] && dd_store_key_events(k, sizeof p->evkeys[region], admdvs) < 0) {
+        k[0] = '\0';
+        return NULL;
+    }
+    return k;
 }
 
 #define INC(f) atomic_fetch_add_explicit(&p->st.f, 1, memory_order_relaxed)
@@ -642,6 +677,25 @@ static void free_msgs(dd_processor *p)
     p->nb = 0;
 }
 
+static int fa_put(dd_processor *p, const char *str, size_t *off)
+{
+    size_t l = strlen(str) + 1;
+    if (p->fa_len + l > p->fa_cap) {
+        size_t nc = p->fa_cap ? p->fa_cap : 65536;
+        while (nc < p->fa_len + l)
+            nc *= 2;
+        char *n = realloc(p->fa, nc);
+        if (!n)
+            return -1;
+        p->fa = n;
+        p->fa_cap = nc;
+    }
+    memcpy(p->fa + p->fa_len, str, l);
+    *off = p->fa_len;
+    p->fa_len += l;
+    return 0;
+}
+
 static int add_fetch(dd_processor *p, const char *key, const char *field)
 {
     if (p->n_fetch == p->cap_fetch) {
@@ -658,32 +712,36 @@ static int add_fetch(dd_processor *p, const char *key, const char *field)
         if (!v)
             return -1;
         p->fvals = v;
+        size_t *ko = realloc(p->fko, nc * sizeof *ko);
+        if (!ko)
+            return -1;
+        p->fko = ko;
+        size_t *fo = realloc(p->ffo, nc * sizeof *fo);
+        if (!fo)
+            return -1;
+        p->ffo = fo;
         p->cap_fetch = nc;
     }
-    size_t kl = strlen(key), fl = strlen(field);
-    char *k = malloc(kl + 1), *f = malloc(fl + 1);
-    if (!k || !f) {
-        free(k);
-        free(f);
+    size_t i = p->n_fetch;
+    /* consecutive fetches often share the key (a region's event ids) */
+    if (i && !strcmp(p->fa + p->fko[i - 1], key))
+        p->fko[i] = p->fko[i - 1];
+    else if (fa_put(p, key, &p->fko[i]))
         return -1;
-    }
-    memcpy(k, key, kl + 1);
-    memcpy(f, field, fl + 1);
-    p->fkeys[p->n_fetch] = k;
-    p->ffields[p->n_fetch] = f;
-    p->fvals[p->n_fetch] = NULL;
+    if (fa_put(p, field, &p->ffo[i]))
+        return -1;
+    p->fvals[i] = NULL;
     return (int)p->n_fetch++;
 }
 
 static void fetch_clear(dd_processor *p)
 {
     for (size_t i = 0; i < p->n_fetch; i++) {
-        free(p->fkeys[i]);
-        free(p->ffields[i]);
         free(p->fvals[i]);
         p->fvals[i] = NULL;
     }
     p->n_fetch = 0;
+    p->fa_len = 0;
 }
 
 static int dirty_add(dd_processor *p, centry *e)
@@ -873,6 +931,10 @@ static int op_w_load(dd_processor *p, void *ctx)
 static int op_fetch(dd_processor *p, void *ctx)
 {
     (void)ctx;
+    for (size_t i = 0; i < p->n_fetch; i++) { /* the arena does not move any more */
+        p->fkeys[i] = p->fa + p->fko[i];
+        p->ffields[i] = p->fa + p->ffo[i];
+    }
     return dd_store_fetch(p->store, p->n_fetch, (const char *const *)p->fkeys,
                           (const char *const *)p->ffields, p->fvals);
 }
@@ -914,8 +976,18 @@ static void case_result_json(dd_processor *p, const dd_event *ev, const centry *
     const dd_region *r = dd_dataset_region(p->ds, e->c.admdvs);
     char id[512], buf[32];
     dd_jw_new_document(w); /* one message each, in the batch's shared buffer */
-    snprintf(id, sizeof id, "%s/%s/%s/%s", e->c.admdvs, e->c.fixmedins_code, e->c.setl_id,
-             ev->event_id);
+    {   /* admdvs/fixmedins_code/setl_id/event_id (each fits: sizes of dd_case/dd_event) */
+        const char *part[4] = {e->c.admdvs, e->c.fixmedins_code, e->c.setl_id, ev->event_id};
+        size_t n = 0;
+        for (int k = 0; k < 4; k++) {
+            size_t l = strnlen(part[k], sizeof id - 1 - n - (k < 3));
+            memcpy(id + n, part[k], l);
+            n += l;
+            if (k < 3)
+                id[n++] = '/';
+        }
+        id[n] = '\0';
+    }
     dd_jw_object_begin(w);
     jw_kv_str(w, "result_id", id);
     jw_kv_str(w, "event_id", ev->event_id);
@@ -924,8 +996,9 @@ static void case_result_json(dd_processor *p, const dd_event *ev, const centry *
     jw_kv_str(w, "setl_id", e->c.setl_id);
     jw_kv_str(w, "scheme", r && r->scheme == DD_SCHEME_DIP ? "DIP" : "DRG");
     if (c->in_scope) {
-        snprintf(buf, sizeof buf, "%d", c->scope.insutype);
-        jw_kv_str(w, "insutype", buf);
+        dd_jw_key(w, "insutype");
+        size_t bl = dd_dec_format(buf, sizeof buf, c->scope.insutype, 0);
+        dd_jw_string_n(w, buf, bl);
         dd_time_format_month(c->scope.month, buf, sizeof buf);
         jw_kv_str(w, "month", buf);
     } else {
@@ -1135,9 +1208,10 @@ static int plan_fetch(dd_processor *p)
             b->state = M_DUP;
             continue;
         }
-        if (dd_store_key_events(key, sizeof key, ev->admdvs) < 0)
+        const char *evk = ev_key(p, b->region, ev->admdvs);
+        if (!evk)
             return fail_at(p, __LINE__);
-        b->id_fetch = add_fetch(p, key, ev->event_id);
+        b->id_fetch = add_fetch(p, evk, ev->event_id);
         if (b->id_fetch < 0)
             return fail_at(p, __LINE__);
         if (dd_event_is_case_event(ev->type)) {
@@ -1361,8 +1435,8 @@ static int apply_all(dd_processor *p)
             return fail_at(p, __LINE__);
         if (b->state == M_DUP)
             continue;
-        if (dd_store_key_events(key, sizeof key, ev->admdvs) < 0 ||
-            dd_store_batch_set(p->sb, key, ev->event_id, "1"))
+        const char *evk = ev_key(p, b->region, ev->admdvs);
+        if (!evk || dd_store_batch_set(p->sb, evk, ev->event_id, "1"))
             return fail_at(p, __LINE__);
         if (dd_event_is_case_event(ev->type)) {
             centry *e = b->ce;
@@ -2307,6 +2381,9 @@ static void reload(dd_processor *p)
     p->w_stale = 1;
     const dd_dataset *old = p->ds;
     p->ds = nds;
+    free(p->evkeys); /* region indexes of the new dataset */
+    p->evkeys = NULL;
+    p->n_evkeys = 0;
     p->reload_release(p->reload_ctx, old);
     INC(reloads);
     plog(p, 2, "reloaded tables from %s: %d regions, %d hospitals", p->reload_source, nr,
@@ -2450,6 +2527,10 @@ void dd_processor_destroy(dd_processor *p)
     free(p->w_n);
     fetch_clear(p);
     free(p->fkeys);
+    free(p->fko);
+    free(p->ffo);
+    free(p->fa);
+    free(p->evkeys);
     free(p->ffields);
     free(p->fvals);
     free(p->msgs);

@@ -150,6 +150,10 @@ void dd_processor_set_reload(dd_processor *p, const volatile sig_atomic_t *reque
                              dd_processor_reload_fn load, dd_processor_release_fn release,
                              void *ctx, const char *source);
 
+/* Log lines start "drgdip run[member]:" instead of "drgdip run:" (member
+ * > 0: one of several processors in one process, see dd_processor_group.h). */
+void dd_processor_set_member(dd_processor *p, int member);
+
 /* Consume until *stop becomes non-zero (signal handler / other thread),
  * then finish the batch, commit it (Redis, then Kafka) and close the
  * consumer (leave the group). 0 ok, -1 fatal (logged; errstr of the object

@@ -35,18 +35,36 @@ static void sb_put(sbuf *b, const char *s, size_t n)
     b->buf[b->len] = '\0';
 }
 
-static void sb_int(sbuf *b, int64_t v)
-{
-    char t[24];
-    int n = snprintf(t, sizeof t, "|%lld", (long long)v);
-    sb_put(b, t, (size_t)n);
-}
-
+/* "|" and the decimal digits: the codec writes ~30 integers per record, so
+ * no printf. */
 static void sb_uint(sbuf *b, uint64_t v)
 {
     char t[24];
-    int n = snprintf(t, sizeof t, "|%llu", (unsigned long long)v);
-    sb_put(b, t, (size_t)n);
+    size_t i = sizeof t;
+    do {
+        t[--i] = (char)('0' + (int)(v % 10));
+        v /= 10;
+    } while (v);
+    t[--i] = '|';
+    sb_put(b, t + i, sizeof t - i);
+}
+
+static void sb_int(sbuf *b, int64_t v)
+{
+    if (v >= 0) {
+        sb_uint(b, (uint64_t)v);
+        return;
+    }
+    char t[24];
+    size_t i = sizeof t;
+    uint64_t m = (uint64_t)0 - (uint64_t)v; /* INT64_MIN too */
+    do {
+        t[--i] = (char)('0' + (int)(m % 10));
+        m /= 10;
+    } while (m);
+    t[--i] = '-';
+    t[--i] = '|';
+    sb_put(b, t + i, sizeof t - i);
 }
 
 static int needs_escape(unsigned char ch)
@@ -57,14 +75,18 @@ static int needs_escape(unsigned char ch)
 static void sb_esc(sbuf *b, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (needs_escape(*p)) {
-            char t[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-            sb_put(b, t, 3);
-        } else {
-            sb_put(b, (const char *)p, 1);
-        }
+    const unsigned char *p = (const unsigned char *)s, *run = p;
+    for (; *p; p++) {
+        if (!needs_escape(*p))
+            continue;
+        if (p > run)
+            sb_put(b, (const char *)run, (size_t)(p - run));
+        char t[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+        sb_put(b, t, 3);
+        run = p + 1;
     }
+    if (p > run)
+        sb_put(b, (const char *)run, (size_t)(p - run));
 }
 
 static void sb_str(sbuf *b, const char *s)

@@ -763,20 +763,59 @@ void dd_jw_array_end(dd_jw *w)
         w->depth--;
 }
 
+/* 1 when s[0..n) needs no JSON escape (the common case: one copy). */
+static int jw_plain(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == '"' || c == '\\')
+            return 0;
+    }
+    return 1;
+}
+
 void dd_jw_key(dd_jw *w, const char *key)
 {
-    if (w->need_comma[w->depth])
-        jw_putc(w, ',');
+    size_t n = strlen(key);
+    if (jw_plain(key, n)) {
+        if (jw_reserve(w, n + 4))
+            return;
+        char *o = w->buf + w->len;
+        if (w->need_comma[w->depth])
+            *o++ = ',';
+        *o++ = '"';
+        memcpy(o, key, n);
+        o += n;
+        *o++ = '"';
+        *o++ = ':';
+        *o = '\0';
+        w->len = (size_t)(o - w->buf);
+    } else {
+        if (w->need_comma[w->depth])
+            jw_putc(w, ',');
+        jw_putc(w, '"');
+        dd_jw_escape(w, key, n);
+        dd_jw_append(w, "\":", 2);
+    }
     w->need_comma[w->depth] = 1;
-    jw_putc(w, '"');
-    dd_jw_escape(w, key, strlen(key));
-    dd_jw_append(w, "\":", 2);
     w->after_key = 1;
 }
 
 void dd_jw_string_n(dd_jw *w, const char *s, size_t n)
 {
     jw_pre_value(w);
+    if (jw_plain(s, n)) {
+        if (jw_reserve(w, n + 2))
+            return;
+        char *o = w->buf + w->len;
+        *o++ = '"';
+        memcpy(o, s, n);
+        o += n;
+        *o++ = '"';
+        *o = '\0';
+        w->len = (size_t)(o - w->buf);
+        return;
+    }
     jw_putc(w, '"');
     dd_jw_escape(w, s, n);
     jw_putc(w, '"');

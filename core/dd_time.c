@@ -5,6 +5,7 @@
 #include "dd_time.h"
 
 #include <stdio.h>
+#include <string.h>
 
 int32_t dd_days_from_civil(int y, int m, int d)
 {
@@ -162,9 +163,28 @@ int dd_time_month_num(int32_t month)
     return (int)(month % 12) + 1;
 }
 
+/* Digits without printf (months and times are formatted per event); the
+ * printf forms stay for what they do not cover (years outside 0..9999, short
+ * buffers), so the output is identical. */
+static void put_digits(char *p, int v, int n)
+{
+    while (n-- > 0) {
+        p[n] = (char)('0' + v % 10);
+        v /= 10;
+    }
+}
+
 void dd_time_format_month(int32_t month, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "%04d-%02d", dd_time_month_year(month), dd_time_month_num(month));
+    int y = dd_time_month_year(month), m = dd_time_month_num(month);
+    if (y >= 0 && y <= 9999 && m >= 0 && m <= 99 && cap >= 8) {
+        put_digits(buf, y, 4);
+        buf[4] = '-';
+        put_digits(buf + 5, m, 2);
+        buf[7] = '\0';
+        return;
+    }
+    snprintf(buf, cap, "%04d-%02d", y, m);
 }
 
 static int64_t floor_div(int64_t a, int64_t b)
@@ -203,6 +223,28 @@ void dd_time_format_iso(int64_t epoch_ms, char *buf, size_t cap)
     dd_civil_from_days(days, &y, &m, &d);
     int ms = (int)(rem % 1000);
     int s = (int)(rem / 1000);
+    if (y >= 0 && y <= 9999 && cap >= 30) {
+        /* YYYY-MM-DDTHH:MM:SS[.mmm]+08:00 */
+        put_digits(buf, y, 4);
+        buf[4] = '-';
+        put_digits(buf + 5, m, 2);
+        buf[7] = '-';
+        put_digits(buf + 8, d, 2);
+        buf[10] = 'T';
+        put_digits(buf + 11, s / 3600, 2);
+        buf[13] = ':';
+        put_digits(buf + 14, s / 60 % 60, 2);
+        buf[16] = ':';
+        put_digits(buf + 17, s % 60, 2);
+        char *o = buf + 19;
+        if (ms) {
+            *o++ = '.';
+            put_digits(o, ms, 3);
+            o += 3;
+        }
+        memcpy(o, "+08:00", 7);
+        return;
+    }
     if (ms)
         snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03d+08:00", y, m, d, s / 3600,
                  s / 60 % 60, s % 60, ms);
