@@ -23,7 +23,7 @@
 #include "dd_datadir.h"
 #include "dd_devbroker.h"
 #include "dd_gen.h"
-#include "dd_processor_thread.h"
+#include "dd_processor_group.h"
 #include "dd_produce.h"
 #include "dd_redis_server.h"
 #include "dd_time.h"
@@ -37,6 +37,7 @@ static void bench_stream_usage(FILE *out)
     fprintf(out,
             "usage: drgdip bench [stream] [--events N] [--format avro|json|mix]\n"
             "                    [--partitions P] [--rate R] [--latency-seconds S]\n"
+            "                    [--threads N]\n"
             "                    [--data DIR] [--json]\n\n"
             "Streaming benchmark on an in-process Kafka dev broker and a private\n"
             "redis-server: (a) raw consume rate of the input topic by a consumer that\n"
@@ -49,6 +50,8 @@ static void bench_stream_usage(FILE *out)
             "                       keeps 5 MiB per partition)\n"
             "  --rate R             events/s for the latency run (default 10000)\n"
             "  --latency-seconds S  length of the latency run (default 5)\n"
+            "  --threads N          processor.threads: consumer-group members of the\n"
+            "                       processor in one process (default 2)\n"
             "  --data DIR           data directory overriding the shipped one\n"
             "  --json               one JSON object on stdout: raw_consume_eps,\n"
             "                       end_to_end_eps, ratio, p50_ms, p99_ms, events, ...\n\n"
@@ -168,7 +171,7 @@ static int raw_consume(const char *brokers, int partitions, uint64_t expect, dou
 
 int dd_bench_stream(int argc, char **argv)
 {
-    long events = 250000, partitions = 32, rate = 10000, lat_s = 5;
+    long events = 250000, partitions = 32, rate = 10000, lat_s = 5, threads = -1;
     const char *data = NULL;
     int json = 0;
     dd_produce_format fmt = DD_PRODUCE_AVRO;
@@ -198,6 +201,8 @@ int dd_bench_stream(int argc, char **argv)
             target = &rate, lo = 1, hi = 1000000;
         else if (!strcmp(a, "--latency-seconds"))
             target = &lat_s, lo = 1, hi = 600;
+        else if (!strcmp(a, "--threads"))
+            target = &threads, lo = 1, hi = 64;
         else if (!strcmp(a, "--data")) {
             data = v;
             continue;
@@ -225,16 +230,15 @@ int dd_bench_stream(int argc, char **argv)
         }
     }
 
-    char err[1024];
+    char err[1024], tbuf[24];
     int ret = 1;
     dd_datadir *dd = NULL;
     dd_devbroker *broker = NULL;
     dd_redis_server *rs = NULL;
     dd_config *cfg = NULL;
-    dd_processor *proc = NULL;
     dd_producer *prod = NULL, *lprod = NULL;
     dd_gen *gen = NULL;
-    dd_processor_thread *pt = NULL;
+    dd_processor_group *pg = NULL;
     double raw_eps = 0, e2e_eps = 0;
     int64_t p50 = -1, p99 = -1;
     uint64_t lat_events = 0;
@@ -301,20 +305,32 @@ int dd_bench_stream(int argc, char **argv)
         dd_devbroker_processor_config(cfg, bs, dd_redis_server_url(rs), "drgdip-bench", data, err,
                                       sizeof err) ||
         dd_config_set(cfg, "pseudonym.key", "000102030405060708090a0b0c0d0e0f", err,
-                      sizeof err) || dd_config_apply_env(cfg, environ, err, sizeof err)) {
+                      sizeof err) ||
+        /* the mock cluster's group join waits for these: keep them short */
+        dd_config_set(cfg, "kafka.session.timeout.ms", "6000", err, sizeof err) ||
+        dd_config_set(cfg, "kafka.heartbeat.interval.ms", "500", err, sizeof err) ||
+        dd_config_set(cfg, "processor.threads", "2", err, sizeof err) ||
+        dd_config_apply_env(cfg, environ, err, sizeof err)) {
         fprintf(stderr, "drgdip bench stream: config: %s\n", cfg ? err : "out of memory");
         goto out;
     }
-    pt = dd_processor_thread_start(cfg, ds, err, sizeof err);
-    if (!pt) {
+    if (threads > 0)
+        snprintf(tbuf, sizeof tbuf, "%ld", threads);
+    if ((threads > 0 && dd_config_set(cfg, "processor.threads", tbuf, err, sizeof err))) {
+        fprintf(stderr, "drgdip bench stream: config: %s\n", err);
+        goto out;
+    }
+    threads = dd_config_get_int(cfg, "processor.threads");
+    dd_processor_group_opts gopts = {.members = (int)threads};
+    pg = dd_processor_group_start(cfg, ds, &gopts, err, sizeof err);
+    if (!pg) {
         fprintf(stderr, "drgdip bench stream: processor: %s\n", err);
         goto out;
     }
-    proc = dd_processor_thread_processor(pt);
     dd_processor_stats ps;
     double t_first = 0, t_done = 0, deadline = now_s() + 600;
     for (;;) {
-        dd_processor_get_stats(proc, &ps);
+        dd_processor_group_stats(pg, &ps);
         double t = now_s();
         if (!t_first && ps.consumed > 0)
             t_first = t;
@@ -322,12 +338,12 @@ int dd_bench_stream(int argc, char **argv)
             t_done = t;
             break;
         }
-        int stopped = dd_processor_thread_done(pt, NULL);
+        int stopped = dd_processor_group_done(pg, NULL);
         if (stopped || t > deadline) {
             fprintf(stderr, "drgdip bench stream: processor %s after %llu of %llu events%s%s\n",
                     stopped ? "stopped" : "too slow",
                     (unsigned long long)processed(&ps), (unsigned long long)total,
-                    stopped ? ": " : "", stopped ? dd_processor_errstr(proc) : "");
+                    stopped ? ": " : "", stopped ? dd_processor_group_errstr(pg) : "");
             goto out;
         }
         sleep_s(0.002);
@@ -364,10 +380,10 @@ int dd_bench_stream(int argc, char **argv)
     }
     deadline = now_s() + 120;
     for (;;) {
-        dd_processor_get_stats(proc, &ps);
+        dd_processor_group_stats(pg, &ps);
         if (processed(&ps) >= total + ls.sent)
             break;
-        if (dd_processor_thread_done(pt, NULL) || now_s() > deadline) {
+        if (dd_processor_group_done(pg, NULL) || now_s() > deadline) {
             fprintf(stderr, "drgdip bench stream: the latency run did not complete\n");
             goto out;
         }
@@ -385,14 +401,14 @@ int dd_bench_stream(int argc, char **argv)
         printf("{\"raw_consume_eps\":%.0f,\"end_to_end_eps\":%.0f,\"ratio\":%.3f,"
                "\"p50_ms\":%lld,\"p99_ms\":%lld,\"events\":%llu,\"format\":\"%s\","
                "\"partitions\":%ld,\"produce_eps\":%.0f,\"latency_rate_eps\":%ld,"
-               "\"latency_events\":%llu}\n",
+               "\"latency_events\":%llu,\"processor_threads\":%ld}\n",
                raw_eps, e2e_eps, ratio, (long long)p50, (long long)p99,
                (unsigned long long)total,
                fmt == DD_PRODUCE_AVRO ? "avro" : fmt == DD_PRODUCE_JSON ? "json" : "mix",
-               partitions, produce_eps, rate, (unsigned long long)lat_events);
+               partitions, produce_eps, rate, (unsigned long long)lat_events, threads);
     } else {
-        printf("stream benchmark (%llu events, %s, %ld partitions, dev broker + private "
-               "redis-server)\n"
+        printf("stream benchmark (%llu events, %s, %ld partitions, %ld processor thread(s), "
+               "dev broker + private redis-server)\n"
                "  produce (fill)        %10.0f events/s\n"
                "  (a) raw consume       %10.0f events/s\n"
                "  (b) end-to-end        %10.0f events/s   ratio %.3f\n"
@@ -400,12 +416,12 @@ int dd_bench_stream(int argc, char **argv)
                "histogram bucket bounds)\n",
                (unsigned long long)total,
                fmt == DD_PRODUCE_AVRO ? "avro" : fmt == DD_PRODUCE_JSON ? "json" : "mix",
-               partitions, produce_eps, raw_eps, e2e_eps, ratio, rate, (long long)p50,
+               partitions, threads, produce_eps, raw_eps, e2e_eps, ratio, rate, (long long)p50,
                (long long)p99, (unsigned long long)lat_events);
     }
     ret = 0;
 out:
-    dd_processor_thread_stop(pt);
+    dd_processor_group_stop(pg);
     dd_producer_destroy(lprod);
     dd_producer_destroy(prod);
     dd_config_destroy(cfg);

@@ -9,11 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dd_cmd.h"
 #include "dd_config.h"
 #include "dd_datadir.h"
-#include "dd_processor.h"
+#include "dd_processor_group.h"
 
 extern char **environ;
 
@@ -32,32 +33,43 @@ static void on_hup(int sig)
     run_reload = run_reload == SIG_ATOMIC_MAX ? 0 : run_reload + 1;
 }
 
-/* The data directories: cur backs the processor's dataset; next is a fresh
- * load handed to the processor until it switches (release of the old) or
- * refuses (release of the new). cmd_run owns both. */
+/* Every data directory a member may use: the first one and each reload.
+ * The processor group says when none uses one any more (close). */
 typedef struct {
     const char *dir; /* override dir or NULL */
-    dd_datadir *cur, *next;
+    dd_datadir **open;
+    int n, cap;
 } run_data;
 
-static const dd_dataset *run_load(void *ctx, char *errstr, size_t errlen)
+static const dd_dataset *run_open(void *ctx, char *errstr, size_t errlen)
 {
     run_data *d = ctx;
-    dd_datadir_close(d->next); /* never left over, but be safe */
-    d->next = dd_datadir_open(d->dir, errstr, errlen);
-    return d->next ? dd_datadir_dataset(d->next) : NULL;
+    if (d->n == d->cap) {
+        int nc = d->cap ? 2 * d->cap : 4;
+        dd_datadir **v = realloc(d->open, (size_t)nc * sizeof *v);
+        if (!v) {
+            snprintf(errstr, errlen, "out of memory");
+            return NULL;
+        }
+        d->open = v;
+        d->cap = nc;
+    }
+    dd_datadir *dd = dd_datadir_open(d->dir, errstr, errlen);
+    if (!dd)
+        return NULL;
+    d->open[d->n++] = dd;
+    return dd_datadir_dataset(dd);
 }
 
-static void run_release(void *ctx, const dd_dataset *ds)
+static void run_close(void *ctx, const dd_dataset *ds)
 {
     run_data *d = ctx;
-    if (d->next && ds == dd_datadir_dataset(d->next)) {
-        dd_datadir_close(d->next); /* refused */
-    } else {
-        dd_datadir_close(d->cur); /* switched: next is current */
-        d->cur = d->next;
-    }
-    d->next = NULL;
+    for (int i = 0; i < d->n; i++)
+        if (dd_datadir_dataset(d->open[i]) == ds) {
+            dd_datadir_close(d->open[i]);
+            d->open[i] = d->open[--d->n];
+            return;
+        }
 }
 
 static void run_usage(FILE *out)
@@ -82,6 +94,8 @@ static void run_usage(FILE *out)
             "state in Redis) and produced at least once to output.alerts (default\n"
             "drgdip.alerts, JSON, key admdvs); alerts.enabled = false turns them off.\n"
             "See docs/alerts.md.\n"
+            "processor.threads = N runs N members of the consumer group in this process\n"
+            "(each with its own consumer, producer and Redis connection; default 1).\n"
             "SIGTERM / SIGINT: finish the batch, commit (Redis, then Kafka), leave the group.\n"
             "SIGHUP: reload data.dir (tables, policy, hospitals) between batches; later events\n"
             "use the new data, totals already counted are kept (re-scoring history is a\n"
@@ -116,10 +130,19 @@ int dd_cmd_run(int argc, char **argv)
         dd_config_destroy(cfg);
         return 2;
     }
+    int members = (int)dd_config_get_int(cfg, "processor.threads");
+    const char *gi = dd_config_get(cfg, "kafka.group.instance.id");
+    if (members > 1 && gi && *gi) {
+        fprintf(stderr, "drgdip run: config: processor.threads = %d needs a member id each: "
+                        "unset kafka.group.instance.id (static membership) or use 1\n",
+                members);
+        dd_config_destroy(cfg);
+        return 2;
+    }
     const char *dd = dd_config_get(cfg, "data.dir");
-    run_data data = {dd && *dd ? dd : NULL, NULL, NULL};
-    data.cur = dd_datadir_open(data.dir, err, sizeof err);
-    if (!data.cur) {
+    run_data data = {dd && *dd ? dd : NULL, NULL, 0, 0};
+    const dd_dataset *ds = run_open(&data, err, sizeof err);
+    if (!ds) {
         fprintf(stderr, "drgdip run: data: %s\n", err);
         dd_config_destroy(cfg);
         return 1;
@@ -133,19 +156,26 @@ int dd_cmd_run(int argc, char **argv)
     sa.sa_handler = on_hup;
     sigaction(SIGHUP, &sa, NULL);
     int rc = 1;
-    dd_processor *p = dd_processor_new(cfg, dd_datadir_dataset(data.cur), err, sizeof err);
-    if (!p) {
+    dd_processor_group_opts go = {members, &run_reload, run_open, run_close, &data,
+                                  data.dir ? data.dir : "the shipped data"};
+    dd_processor_group *g = dd_processor_group_start(cfg, ds, &go, err, sizeof err);
+    if (!g) {
         fprintf(stderr, "drgdip run: ERROR %s\n", err);
+        run_close(&data, ds);
     } else {
-        dd_processor_set_reload(p, &run_reload, run_load, run_release, &data,
-                                data.dir ? data.dir : "the shipped data");
-        rc = dd_processor_run(p, &run_stop) == 0 ? 0 : 1;
+        /* until a signal, or until a member stops on its own (fatal) */
+        int mrc = 0;
+        while (!run_stop && !dd_processor_group_done(g, &mrc)) {
+            struct timespec ts = {0, 50 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        char why[1024];
+        snprintf(why, sizeof why, "%s", dd_processor_group_errstr(g));
+        rc = dd_processor_group_stop(g) == 0 ? 0 : 1;
         if (rc)
-            fprintf(stderr, "drgdip run: ERROR stopped: %s\n", dd_processor_errstr(p));
-        dd_processor_destroy(p);
+            fprintf(stderr, "drgdip run: ERROR stopped: %s\n", why[0] ? why : "a member failed");
     }
-    dd_datadir_close(data.next);
-    dd_datadir_close(data.cur);
+    free(data.open);
     dd_config_destroy(cfg);
     return rc;
 }

@@ -31,6 +31,7 @@ static const known_key KNOWN[] = {
     {"alerts.enabled", "true", K_STR, 0, 0},
     {"output.format", "json", K_FORMAT, 0, 0},
     {"data.dir", "", K_STR, 0, 0},
+    {"processor.threads", "1", K_INT, 1, 64},
     {"batch.max_events", "5000", K_INT, 1, 1000000},
     {"batch.max_ms", "20", K_INT, 1, 60000},
     {"redis.retry_max_ms", "5000", K_INT, 10, 600000},

@@ -10,6 +10,11 @@
  * processor and the handle; returns the run's result (0 ok, -1 fatal).
  * stop(NULL) is a no-op returning 0. The processor may be read (stats,
  * errstr) from the calling thread while it runs, as dd_processor allows.
+ *
+ * start = new (the processor, no thread yet: configure it, e.g.
+ * dd_processor_set_reload) + run (the thread). request_stop asks the run to
+ * stop without waiting; stop still joins. A handle from new that never ran
+ * may be given to stop (it only destroys).
  */
 #ifndef DD_PROCESSOR_THREAD_H
 #define DD_PROCESSOR_THREAD_H
@@ -22,6 +27,10 @@ typedef struct dd_processor_thread dd_processor_thread;
 
 dd_processor_thread *dd_processor_thread_start(const dd_config *cfg, const dd_dataset *ds,
                                                char *errstr, size_t errlen);
+dd_processor_thread *dd_processor_thread_new(const dd_config *cfg, const dd_dataset *ds,
+                                             char *errstr, size_t errlen);
+int dd_processor_thread_run(dd_processor_thread *t, char *errstr, size_t errlen); /* 0 or -1 */
+void dd_processor_thread_request_stop(dd_processor_thread *t);
 dd_processor *dd_processor_thread_processor(dd_processor_thread *t);
 int dd_processor_thread_done(dd_processor_thread *t, int *rc);
 int dd_processor_thread_stop(dd_processor_thread *t);
