@@ -34,6 +34,7 @@ static const known_key KNOWN[] = {
     {"processor.threads", "1", K_INT, 1, 64},
     {"batch.max_events", "5000", K_INT, 1, 1000000},
     {"batch.max_ms", "20", K_INT, 1, 60000},
+    {"batch.idle_ms", "2", K_INT, 0, 60000},
     {"redis.retry_max_ms", "5000", K_INT, 10, 600000},
     {"stats.interval_s", "10", K_INT, 0, 86400},
     {"cache.max_cases", "200000", K_INT, 1000, 100000000},

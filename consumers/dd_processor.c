@@ -182,7 +182,7 @@ struct dd_processor {
     dd_json_doc *jdoc;
     uint8_t psn_key[16];
     int log_level;
-    int max_events, max_ms, retry_max_ms, stats_interval_s;
+    int max_events, max_ms, idle_ms, retry_max_ms, stats_interval_s;
     size_t cache_max;
     int member; /* log tag of a processor.threads member, 0 = none */
     char (*evkeys)[64]; /* dd:{R}:ev per region index of ds ("" = not built yet) */
@@ -511,6 +511,7 @@ dd_processor *dd_processor_new(const dd_config *cfg, const dd_dataset *ds, char 
     p->log_level = dd_config_log_level(cfg);
     p->max_events = (int)dd_config_get_int(cfg, "batch.max_events");
     p->max_ms = (int)dd_config_get_int(cfg, "batch.max_ms");
+    p->idle_ms = (int)dd_config_get_int(cfg, "batch.idle_ms");
     p->retry_max_ms = (int)dd_config_get_int(cfg, "redis.retry_max_ms");
     p->stats_interval_s = (int)dd_config_get_int(cfg, "stats.interval_s");
     p->cache_max = (size_t)dd_config_get_int(cfg, "cache.max_cases");
@@ -2403,8 +2404,9 @@ int dd_processor_run(dd_processor *p, const volatile sig_atomic_t *stop)
         plog(p, 0, "%s", p->errstr);
         return -1;
     }
-    plog(p, 2, "consuming %s as group %s (batch %d events / %d ms)", p->input_topic,
-         dd_config_get(p->cfg, "group.id"), p->max_events, p->max_ms);
+    plog(p, 2, "consuming %s as group %s (batch %d events / %d ms / %d ms idle)",
+         p->input_topic, dd_config_get(p->cfg, "group.id"), p->max_events, p->max_ms,
+         p->idle_ms);
     if (dd_store_ping(p->store))
         plog(p, 1, "redis not reachable yet (%s): will retry", dd_store_errstr(p->store));
     p->last_stats_ms = mono_ms();
@@ -2428,11 +2430,13 @@ int dd_processor_run(dd_processor *p, const volatile sig_atomic_t *stop)
                 int64_t left = start + p->max_ms - mono_ms();
                 if (left <= 0)
                     break;
-                timeout = (int)left;
+                /* a pause in arrivals ends the batch early: waiting longer
+                 * only adds latency when the consumer has caught up */
+                timeout = p->idle_ms && p->idle_ms < left ? p->idle_ms : (int)left;
             }
             rd_kafka_message_t *m = rd_kafka_consumer_poll(p->consumer, timeout);
             if (!m) {
-                if (!p->nb)
+                if (!p->nb || p->idle_ms)
                     break; /* idle: let the outer loop log stats / see stop */
                 continue;
             }
