@@ -398,8 +398,17 @@ static int cache_grow(dd_processor *p)
 /* Find or create (not loaded) the entry of the event's case. */
 static centry *cache_get(dd_processor *p, const dd_event *ev, int region, int *created)
 {
-    char key[7 + DD_CODE_MAX + DD_ID_MAX + 8];
-    snprintf(key, sizeof key, "%s\x1f%s\x1f%s", ev->admdvs, ev->fixmedins_code, ev->setl_id);
+    /* admdvs US fixmedins_code US setl_id (validated: each fits its field) */
+    char key[sizeof ev->admdvs + sizeof ev->fixmedins_code + sizeof ev->setl_id + 2];
+    size_t la = strnlen(ev->admdvs, sizeof ev->admdvs - 1),
+           lc = strnlen(ev->fixmedins_code, sizeof ev->fixmedins_code - 1),
+           ls = strnlen(ev->setl_id, sizeof ev->setl_id - 1);
+    memcpy(key, ev->admdvs, la);
+    key[la] = '\x1f';
+    memcpy(key + la + 1, ev->fixmedins_code, lc);
+    key[la + 1 + lc] = '\x1f';
+    memcpy(key + la + 2 + lc, ev->setl_id, ls);
+    key[la + 2 + lc + ls] = '\0';
     uint64_t h = hash_str(key);
     *created = 0;
     if (p->n_buckets) {
