@@ -178,15 +178,11 @@ typedef struct {
     int age, age_days, nwb_bir_wt, ipt_days, dscg_way;
     char main_dx[DD_DX_MAX + 1];
     int n_other_dx, n_procedures;
-    char other_dx[DD_EVENT_MAX_DX][DD_DX_MAX + 1];
-    char procedures[DD_EVENT_MAX_PROC][DD_DX_MAX + 1];
 
     /* QC_RESULT */
     int passed;
     int n_errors;
-    uint16_t error_off[DD_EVENT_MAX_ERRORS]; /* into errors_text, NUL-separated */
     uint16_t errors_len;
-    char errors_text[DD_EVENT_ERRORS_TEXT];
 
     /* SPECIAL_CASE */
     dd_special_status status;
@@ -199,6 +195,13 @@ typedef struct {
 
     /* MONTH_CLOSE */
     int32_t close_month; /* dd_time month index */
+
+    /* The lists last: every scalar above shares a few cache lines, so
+     * dd_event_clear and the decoders touch little of the ~6.7 kB. */
+    char other_dx[DD_EVENT_MAX_DX][DD_DX_MAX + 1];        /* SETTLEMENT_LIST */
+    char procedures[DD_EVENT_MAX_PROC][DD_DX_MAX + 1];    /* SETTLEMENT_LIST */
+    uint16_t error_off[DD_EVENT_MAX_ERRORS]; /* QC_RESULT: into errors_text, NUL-separated */
+    char errors_text[DD_EVENT_ERRORS_TEXT];  /* QC_RESULT */
 } dd_event;
 
 const char *dd_event_type_name(dd_event_type t);      /* "SETTLEMENT", ... */
