@@ -216,7 +216,8 @@ typedef struct {
     size_t n;
 } dd_store_hash;
 
-/* Pipelined HGET of n (key, field) pairs in one round trip (same retry
+/* n (key, field) pairs read in one round trip, one HMGET per distinct key
+ * (duplicates and any order are fine; same retry
  * rules as commit: a read is always safe to re-send). On success values[i]
  * is a malloc'ed NUL-terminated copy of the value (free each), or NULL when
  * the key or field is absent. On failure (-1) every values[i] is NULL.

@@ -8,6 +8,7 @@
 #include <hiredis/hiredis.h>
 #include <pthread.h>
 #include <signal.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <time.h>
 #include <stdio.h>
@@ -812,6 +813,316 @@ Test(store, del_and_expire)
     dd_store_batch_reset(b);
     cr_assert_eq(dd_store_batch_del(b, "dd:{220100}:off", "0"), -1);
 
+    dd_store_batch_destroy(b);
+    dd_store_destroy(s);
+    dd_redis_server_destroy(srv);
+}
+
+/* dd_store_fetch groups the pairs by key (one HMGET per key, chunked):
+ * order, duplicates, absent keys and fields, more fields than one chunk. */
+Test(store, fetch_grouped_by_key)
+{
+    dd_redis_server *srv = start_server(DD_REDIS_PERSIST_NONE, NULL);
+    dd_store *s = open_store(srv, 0);
+    dd_store_batch *b = dd_store_batch_new();
+    enum { NF = 2500, N = 3 * NF + 7 };
+    char f[32], v[32];
+    for (int i = 0; i < NF; i++) {
+        snprintf(f, sizeof f, "F%d", i);
+        snprintf(v, sizeof v, "a%d", i);
+        cr_assert_eq(dd_store_batch_set(b, "dd:{220100}:c:A", f, v), 0);
+        if (i % 3 == 0) {
+            snprintf(v, sizeof v, "b%d", i);
+            cr_assert_eq(dd_store_batch_set(b, "dd:{220100}:c:B", f, v), 0);
+        }
+    }
+    dd_store_batch_offset(b, "220100", 0, 1);
+    cr_assert_eq(dd_store_commit(s, b, NULL), 0, "%s", dd_store_errstr(s));
+    static const char *keys[N], *fields[N];
+    static char fb[N][32], want[N][32];
+    static char *vals[N];
+    /* interleaved keys, fields in reverse order, every pair of A twice */
+    for (int i = 0; i < N; i++) {
+        int j = N - 1 - i;
+        int kind = i % 5;
+        int fi = j % (NF + 40); /* some past the last field: absent */
+        snprintf(fb[i], sizeof fb[i], "F%d", fi);
+        fields[i] = fb[i];
+        want[i][0] = '\0';
+        if (kind <= 1) {
+            keys[i] = "dd:{220100}:c:A";
+            if (fi < NF)
+                snprintf(want[i], sizeof want[i], "a%d", fi);
+        } else if (kind == 2) {
+            keys[i] = "dd:{220100}:c:B";
+            if (fi < NF && fi % 3 == 0)
+                snprintf(want[i], sizeof want[i], "b%d", fi);
+        } else if (kind == 3) {
+            keys[i] = "dd:{220100}:c:none";
+        } else {
+            keys[i] = "dd:{110100}:c:A"; /* another region, absent */
+        }
+    }
+    /* the same pair twice in a row and far apart */
+    keys[1] = keys[0], fields[1] = fields[0], memcpy(want[1], want[0], sizeof want[0]);
+    keys[N - 1] = keys[0], fields[N - 1] = fields[0], memcpy(want[N - 1], want[0], sizeof want[0]);
+    cr_assert_eq(dd_store_fetch(s, N, keys, fields, vals), 0, "%s", dd_store_errstr(s));
+    int present = 0;
+    for (int i = 0; i < N; i++) {
+        if (want[i][0]) {
+            cr_assert(vals[i], "pair %d %s %s: NULL", i, keys[i], fields[i]);
+            cr_assert_str_eq(vals[i], want[i], "pair %d", i);
+            present++;
+        } else {
+            cr_assert_null(vals[i], "pair %d %s %s: %s", i, keys[i], fields[i], vals[i]);
+        }
+    }
+    cr_assert_gt(present, NF, "most A pairs present");
+    cr_assert(vals[1] != vals[0], "duplicates get their own copies");
+    dd_store_fetch_free(N, vals);
+    for (int i = 0; i < N; i++)
+        cr_assert_null(vals[i]);
+
+    /* a non-hash key among many pairs: SERVER naming the key, all NULL */
+    raw(srv, "RPUSH dd:{220100}:list x");
+    keys[NF] = "dd:{220100}:list";
+    cr_assert_eq(dd_store_fetch(s, N, keys, fields, vals), -1);
+    cr_assert_eq(dd_store_err(s), DD_STORE_ERR_SERVER);
+    cr_assert(strstr(dd_store_errstr(s), "dd:{220100}:list"), "%s", dd_store_errstr(s));
+    for (int i = 0; i < N; i++)
+        cr_assert_null(vals[i]);
+    /* NULL arguments */
+    const char *nk[] = {"dd:{220100}:c:A", NULL};
+    const char *nf[] = {"F1", "F2"};
+    char *nv[2];
+    cr_assert_eq(dd_store_fetch(s, 2, nk, nf, nv), -1);
+    cr_assert_eq(dd_store_err(s), DD_STORE_ERR_ARG);
+    cr_assert_null(nv[0]);
+    /* the store still works after the error */
+    cr_assert_eq(dd_store_fetch(s, 1, nk, nf, nv), 0, "%s", dd_store_errstr(s));
+    cr_assert_str_eq(nv[0], "a1");
+    dd_store_fetch_free(1, nv);
+    dd_store_batch_destroy(b);
+    dd_store_destroy(s);
+    dd_redis_server_destroy(srv);
+}
+
+/* What a region batch touched, for the all-or-nothing checks below. */
+static void assert_untouched(dd_store *s, dd_redis_server *srv, int64_t off)
+{
+    cr_assert_eq(get_i64(s, K1, "n"), 5);
+    cr_assert_eq(get_i64(s, K1, "new"), 0);
+    dd_store_hash h;
+    cr_assert_eq(dd_store_hgetall(s, "dd:{220100}:c:H1", &h), 0);
+    cr_assert_eq(h.n, 1);
+    cr_assert_str_eq(dd_store_hash_get(&h, "S1"), "old");
+    dd_store_hash_free(&h);
+    cr_assert_eq(dd_store_hgetall(s, "dd:{220100}:p:0150", &h), 0);
+    cr_assert_eq(h.n, 0, "no person key written");
+    dd_store_hash_free(&h);
+    cr_assert_eq(stored_offset(s, "220100", 0), off);
+    (void)srv;
+}
+
+/* Every check comes before the first write, whatever kind of key fails:
+ * incremented, set-only, delete-only, expire-only, the offsets hash. */
+Test(store, wrong_type_anywhere_writes_nothing)
+{
+    dd_redis_server *srv = start_server(DD_REDIS_PERSIST_NONE, NULL);
+    dd_store *s = open_store(srv, 0);
+    dd_store_batch *b = dd_store_batch_new();
+    char key[64];
+    dd_store_batch_incr(b, K1, "n", 5);
+    dd_store_batch_set(b, "dd:{220100}:c:H1", "S1", "old");
+    /* existing hashes spread among the set-only keys (the script's range check) */
+    for (int i = 0; i < 300; i += 7) {
+        snprintf(key, sizeof key, "dd:{220100}:p:%04d", i);
+        dd_store_batch_set(b, key, "S", "x");
+    }
+    dd_store_batch_offset(b, "220100", 0, 10);
+    cr_assert_eq(dd_store_commit(s, b, NULL), 0, "%s", dd_store_errstr(s));
+    raw(srv, "SET dd:{220100}:str x");
+    raw(srv, "RPUSH dd:{220100}:p:0151 x");
+    raw(srv, "SADD dd:{220100}:zz x");
+
+    const char *bad[] = {"incr", "set", "set-late", "del", "expire", "offsets"};
+    for (size_t t = 0; t < sizeof bad / sizeof bad[0]; t++) {
+        dd_store_batch_reset(b);
+        dd_store_batch_incr(b, K1, "n", 100);
+        dd_store_batch_incr(b, K1, "new", 1);
+        dd_store_batch_set(b, "dd:{220100}:c:H1", "S1", "new");
+        dd_store_batch_set(b, "dd:{220100}:c:H1", "S2", "new");
+        for (int i = 0; i < 300; i++) {
+            if (i == 151)
+                continue;
+            snprintf(key, sizeof key, "dd:{220100}:p:%04d", i);
+            dd_store_batch_set(b, key, "S", "y");
+            dd_store_batch_expire(b, key, 1000);
+        }
+        if (!strcmp(bad[t], "incr"))
+            dd_store_batch_incr(b, "dd:{220100}:str", "f", 1);
+        else if (!strcmp(bad[t], "set"))
+            dd_store_batch_set(b, "dd:{220100}:p:0151", "S", "y");
+        else if (!strcmp(bad[t], "set-late"))
+            dd_store_batch_set(b, "dd:{220100}:zz", "S", "y"); /* sorts after every other key */
+        else if (!strcmp(bad[t], "del"))
+            dd_store_batch_del(b, "dd:{220100}:str", "f");
+        else if (!strcmp(bad[t], "expire"))
+            dd_store_batch_expire(b, "dd:{220100}:zz", 10);
+        dd_store_batch_offset(b, "220100", 0, 11);
+        if (!strcmp(bad[t], "offsets")) {
+            raw(srv, "RENAME dd:{220100}:off dd:{220100}:offsave");
+            raw(srv, "SET dd:{220100}:off x");
+        }
+        /* a second region in the same commit is judged on its own */
+        dd_store_batch_incr(b, K3, "n", 1);
+        dd_store_batch_offset(b, "110100", 0, (int64_t)t + 1);
+        dd_store_commit_result res;
+        cr_assert_eq(dd_store_commit(s, b, &res), -1, "%s", bad[t]);
+        cr_assert_eq(dd_store_err(s), DD_STORE_ERR_SERVER, "%s: %s", bad[t], dd_store_errstr(s));
+        cr_assert(strstr(dd_store_errstr(s), "WRONGTYPE"), "%s: %s", bad[t], dd_store_errstr(s));
+        cr_assert_eq(res.applied, 1, "%s: the other region", bad[t]);
+        if (!strcmp(bad[t], "offsets")) {
+            cr_assert(strstr(dd_store_errstr(s), "dd:{220100}:off"), "%s", dd_store_errstr(s));
+            raw(srv, "DEL dd:{220100}:off");
+            raw(srv, "RENAME dd:{220100}:offsave dd:{220100}:off");
+        }
+        assert_untouched(s, srv, 10);
+        cr_assert_eq(get_i64(s, K3, "n"), (int64_t)t + 1);
+        dd_store_hash h;
+        cr_assert_eq(dd_store_hgetall(s, "dd:{220100}:p:0007", &h), 0);
+        cr_assert_str_eq(dd_store_hash_get(&h, "S"), "x", "%s", bad[t]);
+        dd_store_hash_free(&h);
+        dd_store_reply r;
+        const char *tk[] = {"dd:{220100}:p:0007"};
+        cr_assert_eq(dd_store_eval(s, "return redis.call('TTL', KEYS[1])", 1, tk, 0, NULL, NULL,
+                                   &r), 0);
+        cr_assert_str_eq(r.v[0], "-1", "%s: no EXPIRE applied", bad[t]);
+        dd_store_reply_free(&r);
+    }
+
+    /* DDNOTINT / DDRANGE with set-only keys around: nothing written either */
+    raw(srv, "HSET dd:{220100}:t:310:2025-03 txt abc big 9223372036854775800");
+    for (int t = 0; t < 2; t++) {
+        dd_store_batch_reset(b);
+        dd_store_batch_incr(b, K1, "new", 1);
+        dd_store_batch_set(b, "dd:{220100}:c:H1", "S1", "new");
+        dd_store_batch_set(b, "dd:{220100}:p:0150", "S", "y");
+        dd_store_batch_expire(b, "dd:{220100}:p:0150", 100);
+        dd_store_batch_incr(b, K1, t ? "big" : "txt", 8);
+        dd_store_batch_offset(b, "220100", 0, 11);
+        cr_assert_eq(dd_store_commit(s, b, NULL), -1);
+        cr_assert(strstr(dd_store_errstr(s), t ? "DDRANGE" : "DDNOTINT"), "%s",
+                  dd_store_errstr(s));
+        assert_untouched(s, srv, 10);
+    }
+    /* and the same batch without the bad field goes through */
+    dd_store_batch_reset(b);
+    dd_store_batch_incr(b, K1, "new", 1);
+    dd_store_batch_incr(b, K1, "big", 7);
+    dd_store_batch_set(b, "dd:{220100}:p:0150", "S", "y");
+    dd_store_batch_offset(b, "220100", 0, 11);
+    cr_assert_eq(dd_store_commit(s, b, NULL), 0, "%s", dd_store_errstr(s));
+    cr_assert_eq(get_i64(s, K1, "new"), 1);
+    cr_assert_eq(get_i64(s, K1, "big"), INT64_MAX);
+    dd_store_batch_destroy(b);
+    dd_store_destroy(s);
+    dd_redis_server_destroy(srv);
+}
+
+/* The script's sums equal HINCRBY's at every length boundary of the fast
+ * path (canonical integers under 16 characters summed in a double). */
+Test(store, sums_exact_at_length_boundaries)
+{
+    dd_redis_server *srv = start_server(DD_REDIS_PERSIST_NONE, NULL);
+    dd_store *s = open_store(srv, 0);
+    dd_store_batch *b = dd_store_batch_new();
+    static const int64_t base[] = {0, 1, -1, 9, 99999999999999, 999999999999999,
+                                   -99999999999999, 1000000000000000, -999999999999999,
+                                   4503599627370495, 9007199254740993, INT64_MAX - 3,
+                                   INT64_MIN + 3, 123456789012345};
+    static const int64_t delta[] = {1, -1, 2, 999999999999999, -999999999999999,
+                                    1000000000000000, 3, -3, 9007199254740993, INT64_MIN + 10};
+    enum { NB = sizeof base / sizeof base[0], ND = sizeof delta / sizeof delta[0] };
+    char f[32];
+    for (int i = 0; i < NB; i++)
+        for (int j = 0; j < ND; j++) {
+            snprintf(f, sizeof f, "f%d_%d", i, j);
+            cr_assert_eq(dd_store_batch_incr(b, K1, f, base[i]), 0);
+        }
+    /* a field absent before: the delta itself */
+    dd_store_batch_incr(b, K2, "min", INT64_MIN);
+    dd_store_batch_incr(b, K2, "max", INT64_MAX);
+    dd_store_batch_offset(b, "220100", 0, 1);
+    cr_assert_eq(dd_store_commit(s, b, NULL), 0, "%s", dd_store_errstr(s));
+    cr_assert_eq(get_i64(s, K2, "min"), INT64_MIN);
+    cr_assert_eq(get_i64(s, K2, "max"), INT64_MAX);
+    dd_store_batch_reset(b);
+    int64_t want[NB][ND];
+    int ok[NB][ND];
+    for (int i = 0; i < NB; i++)
+        for (int j = 0; j < ND; j++) {
+            ok[i][j] = !__builtin_add_overflow(base[i], delta[j], &want[i][j]);
+            if (ok[i][j]) {
+                snprintf(f, sizeof f, "f%d_%d", i, j);
+                dd_store_batch_incr(b, K1, f, delta[j]);
+            }
+        }
+    dd_store_batch_offset(b, "220100", 0, 2);
+    cr_assert_eq(dd_store_commit(s, b, NULL), 0, "%s", dd_store_errstr(s));
+    dd_store_hash h;
+    cr_assert_eq(dd_store_hgetall(s, K1, &h), 0);
+    for (int i = 0; i < NB; i++)
+        for (int j = 0; j < ND; j++) {
+            snprintf(f, sizeof f, "f%d_%d", i, j);
+            int64_t x;
+            int found = dd_store_hash_get_i64(&h, f, &x);
+            int64_t w = ok[i][j] ? want[i][j] : base[i];
+            if (w == 0) {
+                /* 0 + 0 is never sent; a field that sums to 0 holds "0" */
+                cr_assert(found == 0 || (found == 1 && x == 0), "%s", f);
+            } else {
+                cr_assert_eq(found, 1, "%s", f);
+                cr_assert_eq(x, w, "%s: %" PRId64 " + %" PRId64 " gave %" PRId64, f, base[i],
+                             delta[j], x);
+            }
+        }
+    dd_store_hash_free(&h);
+    /* non-canonical stored integers are refused, not reinterpreted */
+    raw(srv, "HSET dd:{220100}:t:310:2025-03 z1 -0 z2 007 z3 1e3 z4 nan z5 +5 z6 0x10");
+    for (int i = 1; i <= 6; i++) {
+        dd_store_batch_reset(b);
+        snprintf(f, sizeof f, "z%d", i);
+        dd_store_batch_incr(b, K1, f, 1);
+        dd_store_batch_offset(b, "220100", 0, 3);
+        cr_assert_eq(dd_store_commit(s, b, NULL), -1, "%s", f);
+        cr_assert(strstr(dd_store_errstr(s), "DDNOTINT"), "%s: %s", f, dd_store_errstr(s));
+    }
+    dd_store_batch_destroy(b);
+    dd_store_destroy(s);
+    dd_redis_server_destroy(srv);
+}
+
+/* A region batch with more partitions than one HMGET / HSET chunk. */
+Test(store, many_partitions)
+{
+    dd_redis_server *srv = start_server(DD_REDIS_PERSIST_NONE, NULL);
+    dd_store *s = open_store(srv, 0);
+    dd_store_batch *b = dd_store_batch_new();
+    for (int p = 0; p < 1200; p++)
+        dd_store_batch_offset(b, "220100", p, 1000 + p);
+    dd_store_batch_incr(b, K1, "n", 1);
+    dd_store_commit_result res;
+    cr_assert_eq(dd_store_commit(s, b, &res), 0, "%s", dd_store_errstr(s));
+    cr_assert_eq(res.applied, 1);
+    cr_assert_eq(stored_offset(s, "220100", 0), 1000);
+    cr_assert_eq(stored_offset(s, "220100", 1199), 2199);
+    cr_assert_eq(dd_store_commit(s, b, &res), 0, "%s", dd_store_errstr(s));
+    cr_assert_eq(res.duplicates, 1);
+    dd_store_batch_offset(b, "220100", 1199, 5000); /* one newer, 1199 older: conflict */
+    cr_assert_eq(dd_store_commit(s, b, &res), -1);
+    cr_assert_eq(dd_store_err(s), DD_STORE_ERR_CONFLICT, "%s", dd_store_errstr(s));
+    cr_assert_eq(get_i64(s, K1, "n"), 1);
     dd_store_batch_destroy(b);
     dd_store_destroy(s);
     dd_redis_server_destroy(srv);
