@@ -22,6 +22,32 @@
  * status "APPROVED", pay_method "BED_DAY"; MONTH_CLOSE month "YYYY-MM" (string
  * branch), BUDGET month 1..12 (int branch).
  *
+ * Fast path: at creation every registered event-v* writer whose shape it
+ * understands gets a "plan" (its fields in writer order, each a string /
+ * enum / long / int / boolean / array of strings or a union of those, and
+ * the dd_event field it feeds, or "skip" when the reader lacks it). A
+ * message of such a writer is decoded straight from its bytes into the
+ * dd_event, without avro-c. The fast path only SUCCEEDS where the avro-c
+ * path below succeeds with the identical dd_event: on anything else
+ * (unknown fingerprint, truncated body, trailing bytes, a varint that is
+ * too long or not minimally encoded, invalid UTF-8 or NUL in a string,
+ * a union branch or enum index out of range, a value a dd_event setter
+ * rejects, a branch unexpected for the event type, a negative array block
+ * whose byte size is not exact ...) it gives up and the avro-c path runs
+ * from scratch and decides, so every error and reason code is the avro-c
+ * path's. A writer whose shape a plan cannot express (another field type,
+ * a reader field missing from it without a null default, a different type
+ * for a field than the reader's) always takes the avro-c path.
+ * One known exception, where the avro-c path has no stable answer: an
+ * EMPTY array from a writer other than the codec's own schema (event-v1
+ * messages for the default codec). avro-c's resolver never selects the
+ * reader's union branch for it, so the avro-c path fails with UNDECODABLE
+ * "Union has no selected branch" on a codec that has not yet read a
+ * non-empty array in that field, reads the field as absent after a null
+ * one, and as present and empty after a non-empty one. The fast path always
+ * answers "present and empty" (the last case, and what an event-v2
+ * message or JSON gives).
+ *
  * Decode errors (dd_event_error.reason):
  *   UNDECODABLE     not a single-object message, or a body that does not parse
  *   UNKNOWN_SCHEMA  writer fingerprint not registered
@@ -61,8 +87,17 @@ dd_avro_codec *dd_avro_event_codec_avro(dd_avro_event_codec *c);
 int dd_avro_event_encode(dd_avro_event_codec *c, const dd_event *ev, dd_avro_buf *out,
                          dd_event_error *err);
 
-/* Decode one message into `ev` (cleared first). 0, or -1 with err (above). */
+/* Decode one message into `ev` (cleared first). 0, or -1 with err (above).
+ * `err` is only written on failure. */
 int dd_avro_event_decode(dd_avro_event_codec *c, const void *buf, size_t len, dd_event *ev,
                          dd_event_error *err);
+
+/* For tests and measurements: on = 0 makes every decode take the avro-c
+ * path (the reference); 1 (the default) lets the fast path try first. */
+void dd_avro_event_codec_set_fast(dd_avro_event_codec *c, int on);
+/* Decodes the fast path completed (fell back: not counted). */
+uint64_t dd_avro_event_codec_fast_count(const dd_avro_event_codec *c);
+/* 1 when the writer with fingerprint `fp` has a fast-path plan. */
+int dd_avro_event_codec_has_plan(const dd_avro_event_codec *c, uint64_t fp);
 
 #endif
