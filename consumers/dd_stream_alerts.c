@@ -17,10 +17,11 @@
  * deletions, then per evaluation: alert_id, "1" holds | "0", the JSON up to
  * the occurrence number, the JSON after it (both "" unless holds); then the
  * outbox fields and the marker fields to delete.
- * Reply: {cleared, k1, occ1, k2, occ2, ...} for the evaluations that fire. */
+ * Reply: {cleared, HLEN al, k1, occ1, k2, occ2, ...} for the evaluations
+ * that fire (HLEN: whether the next reads of al take it whole or by id). */
 static const char SA_LUA[] =
     "local n, nd, nm = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])\n"
-    "local out = {0}\n"
+    "local out = {0, 0}\n"
     "local i = 4\n"
     "for k = 1, n do\n"
     "  local id, v = ARGV[i], ARGV[i + 1]\n"
@@ -44,6 +45,7 @@ static const char SA_LUA[] =
     "for k = 1, nd do redis.call('HDEL', KEYS[2], ARGV[i]); i = i + 1 end\n"
     "for k = 1, nm do redis.call('HDEL', KEYS[3], ARGV[i]); i = i + 1 end\n"
     "out[1] = tostring(out[1])\n"
+    "out[2] = tostring(redis.call('HLEN', KEYS[1]))\n"
     "return out\n";
 
 /* ---------------- types ---------------- */
@@ -124,6 +126,23 @@ typedef struct {
     int64_t d;
 } pday;
 
+/* cached year day counts dd:{R}:yd:<ins>:<YYYY> (region keys: every
+ * processor of the region writes them), valid while their write count
+ * field "w" is what this processor last read plus its own writes */
+typedef struct {
+    int region, ins, year;
+    int64_t w, fund;
+    dc_e days;
+    int check; /* w to be compared in this evaluation */
+} ydc_e;
+
+/* this batch's writes of a yd key: a day delta, or fund_settled (fund) */
+typedef struct {
+    int region, ins, year, fund;
+    int32_t day;
+    int64_t d;
+} ydp;
+
 struct dd_stream_alerts {
     const dd_dataset *ds;
     dd_alert_rules *rules;
@@ -166,6 +185,21 @@ struct dd_stream_alerts {
     smap ph_map;
     pday *pd;
     size_t n_pd, cap_pd;
+    /* split counts dd:{R}:sa:<H> (hospital keys too): month -> count per
+     * hospital index (NULL = not cached), and this batch's deltas */
+    dc_e **sac;
+    pday *psa;
+    size_t n_psa, cap_psa;
+    /* per region: fields of dd:{R}:al when last seen (-1 unknown) and the
+     * alert ids evaluated last time: picks HGETALL or HMGET of the ids */
+    long *al_len, *al_ids;
+    ydc_e *ydc;
+    size_t n_ydc, cap_ydc;
+    ydp *pyd;
+    size_t n_pyd, cap_pyd;
+    /* prepare(): one person's stays, reused */
+    void *pst;
+    size_t cap_pst;
 };
 
 /* ---------------- small helpers ---------------- */
@@ -283,8 +317,13 @@ dd_stream_alerts *dd_stream_alerts_new(const dd_dataset *ds, char *errstr, size_
     s->recover_due = 1; /* at start: owed evaluations and outboxes */
     s->n_hosp = dd_dataset_hospital_count(ds);
     s->dc = calloc((size_t)(s->n_hosp ? s->n_hosp : 1), sizeof *s->dc);
-    if (!s->dc)
+    s->sac = calloc((size_t)(s->n_hosp ? s->n_hosp : 1), sizeof *s->sac);
+    s->al_len = calloc((size_t)(s->n_regions ? s->n_regions : 1), sizeof *s->al_len);
+    s->al_ids = calloc((size_t)(s->n_regions ? s->n_regions : 1), sizeof *s->al_ids);
+    if (!s->dc || !s->sac || !s->al_len || !s->al_ids)
         goto oom;
+    for (int r = 0; r < s->n_regions; r++)
+        s->al_len[r] = -1;
     return s;
 oom:
     snprintf(errstr, errlen, "out of memory");
@@ -321,6 +360,13 @@ void dd_stream_alerts_destroy(dd_stream_alerts *s)
     free(s->ph);
     free(s->ph_map.tab);
     free(s->pd);
+    free(s->sac);
+    free(s->psa);
+    free(s->al_len);
+    free(s->al_ids);
+    free(s->pst);
+    free(s->ydc);
+    free(s->pyd);
     free(s->markers);
     free(s->rules);
     free(s->bc);
@@ -342,6 +388,8 @@ void dd_stream_alerts_batch_reset(dd_stream_alerts *s)
     s->n_ph = 0;
     smap_clear(&s->ph_map);
     s->n_pd = 0;
+    s->n_psa = 0;
+    s->n_pyd = 0;
     s->n_bc = 0;
     smap_clear(&s->bc_map);
     s->n_sc = 0;
@@ -370,37 +418,164 @@ static int hregion(const dd_stream_alerts *s, int hosp)
     return dd_dataset_hospital_at(s->ds, hosp)->region;
 }
 
+/* Keys and fields are built with memcpy and digit writes, not printf: a
+ * batch builds tens of thousands of them. Every key fits in KEY_MAX
+ * (admdvs 6, codes <= DD_CODE_MAX, psn 16 hex); a smaller buffer or an odd
+ * value takes the snprintf path. */
+#define KEY_MAX 200
+_Static_assert(DD_CODE_MAX + 17 + 40 < KEY_MAX, "hospital keys fit in KEY_MAX");
+
+static char *put_dig(char *b, unsigned v, int w)
+{
+    for (int i = w - 1; i >= 0; i--, v /= 10)
+        b[i] = (char)('0' + v % 10);
+    return b + w;
+}
+
+static char *put_str(char *b, const char *x)
+{
+    size_t l = strlen(x);
+    memcpy(b, x, l);
+    return b + l;
+}
+
+/* non-negative int as decimal */
+static char *put_uint(char *b, unsigned v)
+{
+    char t[12];
+    int n = 0;
+    do {
+        t[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n)
+        *b++ = t[--n];
+    return b;
+}
+
+/* "YYYY-MM-DD" / "YYYY-MM" into b (>= 16 bytes) */
+static void fmt_day(int32_t day, char *b)
+{
+    int y, m, d;
+    dd_civil_from_days(day, &y, &m, &d);
+    if (y < 0 || y > 9999) {
+        snprintf(b, 16, "%04d-%02d-%02d", y, m, d);
+        return;
+    }
+    put_dig(b, (unsigned)y, 4);
+    b[4] = '-';
+    put_dig(b + 5, (unsigned)m, 2);
+    b[7] = '-';
+    put_dig(b + 8, (unsigned)d, 2);
+    b[10] = '\0';
+}
+
+static void fmt_month(int32_t month, char *b)
+{
+    int y = dd_time_month_year(month), m = dd_time_month_num(month);
+    if (y < 0 || y > 9999 || m < 0 || m > 99) {
+        snprintf(b, 16, "%04d-%02d", y, m);
+        return;
+    }
+    put_dig(b, (unsigned)y, 4);
+    b[4] = '-';
+    put_dig(b + 5, (unsigned)m, 2);
+    b[7] = '\0';
+}
+
+/* "dd:{R}:" of a region, then `what` */
+static char *k_pre(char *b, const dd_stream_alerts *s, int region, const char *what)
+{
+    b = put_str(b, "dd:{");
+    b = put_str(b, radm(s, region));
+    b = put_str(b, "}:");
+    return put_str(b, what);
+}
+
+static int k_ok(size_t n, int ins, int year)
+{
+    return n >= KEY_MAX && ins >= 0 && ins < 100000 && year >= 0 && year <= 9999;
+}
+
 static void k_hd(char *b, size_t n, const dd_stream_alerts *s, int hosp)
 {
-    snprintf(b, n, "dd:{%s}:hd:%s", radm(s, hregion(s, hosp)), hcode(s, hosp));
+    if (!k_ok(n, 0, 0)) {
+        snprintf(b, n, "dd:{%s}:hd:%s", radm(s, hregion(s, hosp)), hcode(s, hosp));
+        return;
+    }
+    b = k_pre(b, s, hregion(s, hosp), "hd:");
+    *put_str(b, hcode(s, hosp)) = '\0';
 }
 static void k_sa(char *b, size_t n, const dd_stream_alerts *s, int hosp)
 {
-    snprintf(b, n, "dd:{%s}:sa:%s", radm(s, hregion(s, hosp)), hcode(s, hosp));
+    if (!k_ok(n, 0, 0)) {
+        snprintf(b, n, "dd:{%s}:sa:%s", radm(s, hregion(s, hosp)), hcode(s, hosp));
+        return;
+    }
+    b = k_pre(b, s, hregion(s, hosp), "sa:");
+    *put_str(b, hcode(s, hosp)) = '\0';
 }
 static void k_p(char *b, size_t n, const dd_stream_alerts *s, int hosp, const char *psn)
 {
-    snprintf(b, n, "dd:{%s}:p:%s:%s", radm(s, hregion(s, hosp)), hcode(s, hosp), psn);
+    if (!k_ok(n, 0, 0) || strlen(psn) > 16) {
+        snprintf(b, n, "dd:{%s}:p:%s:%s", radm(s, hregion(s, hosp)), hcode(s, hosp), psn);
+        return;
+    }
+    b = k_pre(b, s, hregion(s, hosp), "p:");
+    b = put_str(b, hcode(s, hosp));
+    *b++ = ':';
+    *put_str(b, psn) = '\0';
 }
 static void k_yd(char *b, size_t n, const dd_stream_alerts *s, int region, int ins, int year)
 {
-    snprintf(b, n, "dd:{%s}:yd:%d:%04d", radm(s, region), ins, year);
+    if (!k_ok(n, ins, year)) {
+        snprintf(b, n, "dd:{%s}:yd:%d:%04d", radm(s, region), ins, year);
+        return;
+    }
+    b = k_pre(b, s, region, "yd:");
+    b = put_uint(b, (unsigned)ins);
+    *b++ = ':';
+    *put_dig(b, (unsigned)year, 4) = '\0';
 }
 static void k_hm(char *b, size_t n, const dd_stream_alerts *s, int hosp, int ins, int32_t month)
 {
     char ym[16];
-    dd_time_format_month(month, ym, sizeof ym);
-    snprintf(b, n, "dd:{%s}:h:%d:%s:%s", radm(s, hregion(s, hosp)), ins, ym, hcode(s, hosp));
+    fmt_month(month, ym);
+    if (!k_ok(n, ins, 0) || strlen(ym) != 7) {
+        snprintf(b, n, "dd:{%s}:h:%d:%s:%s", radm(s, hregion(s, hosp)), ins, ym, hcode(s, hosp));
+        return;
+    }
+    b = k_pre(b, s, hregion(s, hosp), "h:");
+    b = put_uint(b, (unsigned)ins);
+    *b++ = ':';
+    memcpy(b, ym, 7);
+    b += 7;
+    *b++ = ':';
+    *put_str(b, hcode(s, hosp)) = '\0';
 }
 static void k_t(char *b, size_t n, const dd_stream_alerts *s, int region, int ins, int32_t month)
 {
     char ym[16];
-    dd_time_format_month(month, ym, sizeof ym);
-    snprintf(b, n, "dd:{%s}:t:%d:%s", radm(s, region), ins, ym);
+    fmt_month(month, ym);
+    if (!k_ok(n, ins, 0) || strlen(ym) != 7) {
+        snprintf(b, n, "dd:{%s}:t:%d:%s", radm(s, region), ins, ym);
+        return;
+    }
+    b = k_pre(b, s, region, "t:");
+    b = put_uint(b, (unsigned)ins);
+    *b++ = ':';
+    memcpy(b, ym, 8);
 }
 static void k_b(char *b, size_t n, const dd_stream_alerts *s, int region, int ins, int year)
 {
-    snprintf(b, n, "dd:{%s}:b:%d:%04d", radm(s, region), ins, year);
+    if (!k_ok(n, ins, year)) {
+        snprintf(b, n, "dd:{%s}:b:%d:%04d", radm(s, region), ins, year);
+        return;
+    }
+    b = k_pre(b, s, region, "b:");
+    b = put_uint(b, (unsigned)ins);
+    *b++ = ':';
+    *put_dig(b, (unsigned)year, 4) = '\0';
 }
 static void k_al(char *b, size_t n, const dd_stream_alerts *s, int region, const char *what)
 {
@@ -465,7 +640,33 @@ void dd_stream_alerts_forget(dd_stream_alerts *s)
             free(s->dc[h]);
             s->dc[h] = NULL;
         }
+        if (s->sac[h]) {
+            free(s->sac[h]->d);
+            free(s->sac[h]->n);
+            free(s->sac[h]);
+            s->sac[h] = NULL;
+        }
     }
+    for (size_t i = 0; i < s->n_ydc; i++) {
+        free(s->ydc[i].days.d);
+        free(s->ydc[i].days.n);
+    }
+    s->n_ydc = 0;
+}
+
+static ydc_e *ydc_find(dd_stream_alerts *s, int region, int ins, int year)
+{
+    for (size_t i = 0; i < s->n_ydc; i++)
+        if (s->ydc[i].region == region && s->ydc[i].ins == ins && s->ydc[i].year == year)
+            return &s->ydc[i];
+    return NULL;
+}
+
+static void ydc_drop(dd_stream_alerts *s, ydc_e *e)
+{
+    free(e->days.d);
+    free(e->days.n);
+    *e = s->ydc[--s->n_ydc];
 }
 
 static size_t dc_lower(const dc_e *x, int32_t day)
@@ -485,6 +686,12 @@ static int dc_has(const dc_e *x, int32_t day)
 {
     size_t i = dc_lower(x, day);
     return i < x->k && x->d[i] == day;
+}
+
+static int64_t dc_get(const dc_e *x, int32_t day)
+{
+    size_t i = dc_lower(x, day);
+    return i < x->k && x->d[i] == day ? x->n[i] : 0;
 }
 
 static int64_t dc_sum(const dc_e *x, int32_t from, int32_t to) /* [from, to) */
@@ -567,12 +774,53 @@ static int cache_apply_batch(dd_stream_alerts *s)
             return -1;
         i = j;
     }
+    if (s->n_psa > 1)
+        qsort(s->psa, s->n_psa, sizeof *s->psa, pday_cmp);
+    for (size_t i = 0; i < s->n_psa;) {
+        size_t j = i;
+        int64_t sum = 0;
+        while (j < s->n_psa && s->psa[j].hosp == s->psa[i].hosp && s->psa[j].day == s->psa[i].day)
+            sum += s->psa[j++].d;
+        dc_e *x = s->sac[s->psa[i].hosp];
+        if (x && sum && dc_add(x, s->psa[i].day, sum)) /* zero sums are not written */
+            return -1;
+        i = j;
+    }
+    for (size_t i = 0; i < s->n_pyd; i++) {
+        const ydp *q = &s->pyd[i];
+        ydc_e *e = ydc_find(s, q->region, q->ins, q->year);
+        if (!e)
+            continue;
+        e->w++; /* one "w" increment per write */
+        if (q->fund)
+            e->fund += q->d;
+        else if (dc_add(&e->days, q->day, q->d))
+            return -1;
+    }
     s->n_ph = 0;
     smap_clear(&s->ph_map);
     s->n_pd = 0;
+    s->n_psa = 0;
+    s->n_pyd = 0;
     /* bound: a processor owning very many hospitals re-reads instead */
     if (s->n_hc > 400000)
         dd_stream_alerts_forget(s);
+    return 0;
+}
+
+/* A write of a year day-count key: field f += d and its write count "w"
+ * += 1 (same batch script: exactly-once with the day counts), recorded
+ * for the cached copy. */
+static int yd_incr(dd_stream_alerts *s, dd_store_batch *sb, int region, int ins, int year,
+                   const char *f, int32_t day, int64_t d, int fund)
+{
+    char key[KEY_MAX];
+    k_yd(key, sizeof key, s, region, ins, year);
+    if (dd_store_batch_incr(sb, key, f, d) || dd_store_batch_incr(sb, key, "w", 1))
+        return -1;
+    if (grow((void **)&s->pyd, &s->cap_pyd, s->n_pyd + 1, sizeof *s->pyd))
+        return -1;
+    s->pyd[s->n_pyd++] = (ydp){region, ins, year, fund, day, d};
     return 0;
 }
 
@@ -596,9 +844,8 @@ static int cache_note_delta(dd_stream_alerts *s, dd_store_batch *sb, int hosp, i
         p->c[c] += d[c];
     if (!d[DD_CTR_FUND_SETTLED])
         return 0;
-    char key[160];
-    k_yd(key, sizeof key, s, hregion(s, hosp), ins, dd_time_month_year(month));
-    return dd_store_batch_incr(sb, key, "fund_settled", d[DD_CTR_FUND_SETTLED]);
+    return yd_incr(s, sb, hregion(s, hosp), ins, dd_time_month_year(month), "fund_settled", 0,
+                   d[DD_CTR_FUND_SETTLED], 1);
 }
 
 /* A case change's counter deltas (old out, new in): one net delta when both
@@ -635,6 +882,21 @@ static int cache_note_day(dd_stream_alerts *s, int hosp, int32_t day, int d)
     if (grow((void **)&s->pd, &s->cap_pd, s->n_pd + 1, sizeof *s->pd))
         return -1;
     s->pd[s->n_pd++] = (pday){hosp, day, d};
+    return 0;
+}
+
+/* A split-count delta of (hosp, month): into the batch and, after the
+ * commit, into the cached dd:{R}:sa:<H>. */
+static int sa_incr(dd_stream_alerts *s, dd_store_batch *sb, int hosp, int32_t month, int d)
+{
+    char key[KEY_MAX], ym[16];
+    k_sa(key, sizeof key, s, hosp);
+    fmt_month(month, ym);
+    if (dd_store_batch_incr(sb, key, ym, d))
+        return -1;
+    if (grow((void **)&s->psa, &s->cap_psa, s->n_psa + 1, sizeof *s->psa))
+        return -1;
+    s->psa[s->n_psa++] = (pday){hosp, month, d};
     return 0;
 }
 
@@ -702,15 +964,14 @@ static int note(dd_stream_alerts *s, int region, int kind, int hosp, int ins, in
 
 static int day_incr(dd_stream_alerts *s, dd_store_batch *sb, int hosp, const stay *st, int d)
 {
-    char key[160], f[16];
+    char key[KEY_MAX], f[16];
     int y, m, dd;
     dd_civil_from_days(st->day, &y, &m, &dd);
-    dd_time_format_date(st->day, f, sizeof f);
+    fmt_day(st->day, f);
     k_hd(key, sizeof key, s, hosp);
     if (dd_store_batch_incr(sb, key, f, d) || cache_note_day(s, hosp, st->day, d))
         return -1;
-    k_yd(key, sizeof key, s, hregion(s, hosp), st->ins, y);
-    return dd_store_batch_incr(sb, key, f, d);
+    return yd_incr(s, sb, hregion(s, hosp), st->ins, y, f, st->day, d, 0);
 }
 
 int dd_stream_alerts_case_change(dd_stream_alerts *s, dd_store_batch *sb, const dd_case *c,
@@ -816,10 +1077,21 @@ static int parse_stay(const char *v, pstay *o)
 static void fmt_stay(char *b, size_t n, const pstay *p)
 {
     char a[16], e[16], m[16];
-    dd_time_format_date(p->beg, a, sizeof a);
-    dd_time_format_date(p->end, e, sizeof e);
-    dd_time_format_month(p->month, m, sizeof m);
-    snprintf(b, n, "%s,%s,%s,%d", a, e, m, p->flag);
+    fmt_day(p->beg, a);
+    fmt_day(p->end, e);
+    fmt_month(p->month, m);
+    if (n < 64) {
+        snprintf(b, n, "%s,%s,%s,%d", a, e, m, p->flag);
+        return;
+    }
+    b = put_str(b, a);
+    *b++ = ',';
+    b = put_str(b, e);
+    *b++ = ',';
+    b = put_str(b, m);
+    *b++ = ',';
+    *b++ = p->flag ? '1' : '0';
+    *b = '\0';
 }
 
 /* The persons touched: (hosp, psn) of s0 and s1 of every changed case. */
@@ -863,7 +1135,7 @@ int dd_stream_alerts_prepare(dd_stream_alerts *s, dd_store *st, dd_store_batch *
 {
     person *ps = NULL;
     size_t np = 0, capp = 0;
-    char **keys = NULL;
+    char **keys = NULL, *kblock = NULL;
     dd_store_hash *hs = NULL;
     int rc = -2;
     /* (person, batch case) pairs sorted by person: the persons touched and,
@@ -908,11 +1180,12 @@ int dd_stream_alerts_prepare(dd_stream_alerts *s, dd_store *st, dd_store_batch *
     hs = calloc(np ? np : 1, sizeof *hs);
     if (!keys || !hs)
         goto done;
+    kblock = malloc((np ? np : 1) * KEY_MAX); /* one block, not one malloc per person */
+    if (!kblock)
+        goto done;
     for (size_t i = 0; i < np; i++) {
-        keys[i] = malloc(200);
-        if (!keys[i])
-            goto done;
-        k_p(keys[i], 200, s, ps[i].hosp, ps[i].psn);
+        keys[i] = kblock + i * KEY_MAX;
+        k_p(keys[i], KEY_MAX, s, ps[i].hosp, ps[i].psn);
     }
     if (np && dd_store_hgetall_many(st, np, (const char *const *)keys, hs)) {
         rc = -1;
@@ -924,9 +1197,10 @@ int dd_stream_alerts_prepare(dd_stream_alerts *s, dd_store *st, dd_store_batch *
         const dd_alert_rules *rs = &s->rules[region];
         int gap = rs->rule[DD_ALERT_SPLIT_ADMISSION].window;
         size_t cap = hs[i].n + (first[i + 1] - first[i]) + 1, n = 0;
-        pstay *v = calloc(cap, sizeof *v);
-        if (!v)
+        if (grow(&s->pst, &s->cap_pst, cap, sizeof(pstay)))
             goto done;
+        pstay *v = s->pst;
+        memset(v, 0, cap * sizeof *v);
         for (size_t f = 0; f < hs[i].n; f++) {
             pstay *p = &v[n];
             if (parse_stay(hs[i].fields[f].value, p))
@@ -953,11 +1227,8 @@ int dd_stream_alerts_prepare(dd_stream_alerts *s, dd_store *st, dd_store_batch *
             pstay *p = &v[q];
             if (p->stored && p->flag0) {
                 /* retract where it was counted; re-added below from 0 */
-                char key[160], ym[16];
-                k_sa(key, sizeof key, s, hosp);
-                dd_time_format_month(p->month, ym, sizeof ym);
-                if (dd_store_batch_incr(sb, key, ym, -1) || note(s, region, SC_MONTH, hosp, 0, p->month)) {
-                    free(v);
+                if (sa_incr(s, sb, hosp, p->month, -1) ||
+                    note(s, region, SC_MONTH, hosp, 0, p->month)) {
                     goto done;
                 }
             }
@@ -970,7 +1241,7 @@ int dd_stream_alerts_prepare(dd_stream_alerts *s, dd_store *st, dd_store_batch *
                 p->month = b->s1.month;
             }
         }
-        char key[200];
+        char key[KEY_MAX];
         k_p(key, sizeof key, s, hosp, ps[i].psn);
         int wrote = 0;
         for (size_t a = 0; a < n; a++) {
@@ -994,10 +1265,7 @@ int dd_stream_alerts_prepare(dd_stream_alerts *s, dd_store *st, dd_store_batch *
                 continue;
             }
             if (p->flag != p->flag0) {
-                char skey[160], ym[16];
-                k_sa(skey, sizeof skey, s, hosp);
-                dd_time_format_month(p->month, ym, sizeof ym);
-                if (dd_store_batch_incr(sb, skey, ym, p->flag - p->flag0) ||
+                if (sa_incr(s, sb, hosp, p->month, p->flag - p->flag0) ||
                     note(s, region, SC_MONTH, hosp, 0, p->month))
                     rc = -3;
                 p->dirty = 1;
@@ -1013,7 +1281,6 @@ int dd_stream_alerts_prepare(dd_stream_alerts *s, dd_store *st, dd_store_batch *
         if (rc == -2 && wrote &&
             dd_store_batch_expire(sb, key, (int64_t)rs->split_ttl_days * 86400))
             rc = -3;
-        free(v);
         if (rc != -2) {
             rc = -2;
             goto done;
@@ -1058,8 +1325,7 @@ int dd_stream_alerts_prepare(dd_stream_alerts *s, dd_store *st, dd_store_batch *
 done:
     free(pr);
     free(first);
-    for (size_t i = 0; keys && i < np; i++)
-        free(keys[i]);
+    free(kblock);
     for (size_t i = 0; hs && i < np; i++)
         dd_store_hash_free(&hs[i]);
     free(keys);
@@ -1071,21 +1337,13 @@ done:
 /* ---------------- evaluation ---------------- */
 
 /* The hashes read for one evaluation round (one pipelined HGETALL), with
- * their parsed forms (counters, day series) built once per key. */
-typedef struct {
-    int32_t *d;
-    int64_t *pre; /* pre[i] = Σ n of days before d[i]; pre[k] = total */
-    size_t k;
-    int32_t min_day, max_day; /* days with n > 0; INT32_MAX / -1 none */
-} dayser;
-
+ * their parsed counters built once per key. */
 typedef struct {
     char **keys;
     size_t n, cap;
     smap map;
     dd_store_hash *h;
     int64_t **ctr; /* parsed counters per key, lazily */
-    dayser **ds;   /* parsed day series per key, lazily */
 } reads;
 
 static const char *rd_key(const void *ctx, size_t i, size_t *len)
@@ -1118,8 +1376,7 @@ static int rd_fetch(reads *r, dd_store *st)
     size_t n = r->n ? r->n : 1;
     r->h = calloc(n, sizeof *r->h);
     r->ctr = calloc(n, sizeof *r->ctr);
-    r->ds = calloc(n, sizeof *r->ds);
-    if (!r->h || !r->ctr || !r->ds)
+    if (!r->h || !r->ctr)
         return -1;
     return r->n ? dd_store_hgetall_many(st, r->n, (const char *const *)r->keys, r->h) : 0;
 }
@@ -1149,26 +1406,35 @@ static void rd_free(reads *r)
             dd_store_hash_free(&r->h[i]);
         if (r->ctr)
             free(r->ctr[i]);
-        if (r->ds && r->ds[i]) {
-            free(r->ds[i]->d);
-            free(r->ds[i]->pre);
-            free(r->ds[i]);
-        }
     }
     free(r->keys);
     free(r->h);
     free(r->ctr);
-    free(r->ds);
     free(r->map.tab);
     memset(r, 0, sizeof *r);
 }
 
-static int64_t hget(const dd_store_hash *h, const char *f)
+
+/* "YYYY-MM" exactly (the sa fields) -> month index; 0 or -1 */
+static int parse_ym(const char *f, int32_t *out)
 {
-    int64_t v = 0;
-    if (h && dd_store_hash_get_i64(h, f, &v) != 1)
-        v = 0;
-    return v;
+    if (strlen(f) != 7 || f[4] != '-')
+        return -1;
+    int y = 0, m = 0;
+    for (int i = 0; i < 7; i++) {
+        if (i == 4)
+            continue;
+        if (f[i] < '0' || f[i] > '9')
+            return -1;
+        if (i < 4)
+            y = y * 10 + (f[i] - '0');
+        else
+            m = m * 10 + (f[i] - '0');
+    }
+    if (m < 1 || m > 12)
+        return -1;
+    *out = dd_time_month_make(y, m);
+    return 0;
 }
 
 static int64_t parse_i64(const char *v)
@@ -1225,47 +1491,6 @@ static const int64_t *rd_ctr(reads *r, const char *key)
     return r->ctr[i];
 }
 
-/* The day series of a "YYYY-MM-DD -> count" hash (fields sort by date). */
-static const dayser *rd_days(reads *r, const char *key)
-{
-    static const dayser none = {NULL, NULL, 0, INT32_MAX, -1};
-    long i = rd_index(r, key);
-    if (i < 0 || !r->h[i].n)
-        return &none;
-    if (!r->ds[i]) {
-        const dd_store_hash *h = &r->h[i];
-        dayser *x = calloc(1, sizeof *x);
-        if (!x)
-            return NULL;
-        x->d = malloc(h->n * sizeof *x->d);
-        x->pre = malloc((h->n + 1) * sizeof *x->pre);
-        if (!x->d || !x->pre) {
-            free(x->d);
-            free(x->pre);
-            free(x);
-            return NULL;
-        }
-        x->min_day = INT32_MAX;
-        x->max_day = -1;
-        x->pre[0] = 0;
-        for (size_t f = 0; f < h->n; f++) {
-            int32_t d;
-            if (dd_time_parse_date(h->fields[f].field, strlen(h->fields[f].field), &d))
-                continue;
-            int64_t n = parse_i64(h->fields[f].value);
-            x->d[x->k] = d;
-            x->pre[x->k + 1] = x->pre[x->k] + n;
-            x->k++;
-            if (n > 0 && d < x->min_day)
-                x->min_day = d;
-            if (n > 0 && d > x->max_day)
-                x->max_day = d;
-        }
-        r->ds[i] = x;
-    }
-    return r->ds[i];
-}
-
 /* Month budget from the budget hash (dd_live_budget's rule). */
 static int64_t budget_of(const dd_store_hash *h, int32_t month)
 {
@@ -1307,11 +1532,24 @@ typedef struct {
     char *pre, *post; /* JSON around the occurrence */
 } ev;
 
+/* An evaluation whose alert state is read after the rules (HMGET of the
+ * ids): the id, the verdict and, when it holds, the alert. */
+typedef struct {
+    char id[sizeof(((dd_alert *)0)->alert_id)];
+    int holds;
+    dd_alert *al;
+} pev;
+
 typedef struct {
     ev *v;
     size_t n, cap;
     const dd_store_hash *al; /* the region's alert states as read (filter) */
+    int deferred;            /* al not read: evaluations go to pv, resolved by HMGET */
+    pev *pv;
+    size_t npv, cappv;
 } evs;
+
+static int ev_push(evs *e, const dd_alert *al, int holds);
 
 /* Keep an evaluation only when it may change the state as read: holds and
  * not active (fire), or does not hold and active (clear). The script
@@ -1319,10 +1557,31 @@ typedef struct {
 static int ev_add(evs *e, const dd_alert *al, dd_alert_verdict vd)
 {
     int holds = vd == DD_ALERT_HOLDS;
+    if (e->deferred) {
+        if (grow((void **)&e->pv, &e->cappv, e->npv + 1, sizeof *e->pv))
+            return -1;
+        pev *p = &e->pv[e->npv];
+        memcpy(p->id, al->alert_id, sizeof p->id);
+        p->holds = holds;
+        p->al = NULL;
+        if (holds) {
+            p->al = malloc(sizeof *p->al);
+            if (!p->al)
+                return -1;
+            *p->al = *al;
+        }
+        e->npv++;
+        return 0;
+    }
     const char *cur = e->al ? dd_store_hash_get(e->al, al->alert_id) : NULL;
     int active = cur && cur[0] == '1';
     if (holds == active)
         return 0;
+    return ev_push(e, al, holds);
+}
+
+static int ev_push(evs *e, const dd_alert *al, int holds)
+{
     if (grow((void **)&e->v, &e->cap, e->n + 1, sizeof *e->v))
         return -1;
     ev *x = &e->v[e->n];
@@ -1361,7 +1620,69 @@ static void evs_free(evs *e)
         free(e->v[i].post);
     }
     free(e->v);
+    for (size_t i = 0; i < e->npv; i++)
+        free(e->pv[i].al);
+    free(e->pv);
     memset(e, 0, sizeof *e);
+}
+
+/* The deferred evaluations of every region: ONE pipelined read of their
+ * ids' states (HMGET per region), then the same filter as ev_add. */
+static int evs_resolve(dd_stream_alerts *s, dd_store *st, evs *per)
+{
+    size_t n = 0;
+    for (int r = 0; r < s->n_regions; r++)
+        n += per[r].npv;
+    if (!n)
+        return 0;
+    const char **keys = malloc(n * sizeof *keys), **fields = malloc(n * sizeof *fields);
+    char **vals = calloc(n, sizeof *vals);
+    char (*alk)[64] = calloc((size_t)s->n_regions, sizeof *alk);
+    int rc = -1;
+    if (!keys || !fields || !vals || !alk)
+        goto done;
+    size_t k = 0;
+    for (int r = 0; r < s->n_regions; r++) {
+        if (!per[r].npv)
+            continue;
+        k_al(alk[r], sizeof alk[r], s, r, "al");
+        for (size_t i = 0; i < per[r].npv; i++, k++) {
+            keys[k] = alk[r];
+            fields[k] = per[r].pv[i].id;
+        }
+    }
+    if (dd_store_fetch(st, n, keys, fields, vals))
+        goto done;
+    rc = 0;
+    k = 0;
+    for (int r = 0; r < s->n_regions && !rc; r++) {
+        for (size_t i = 0; i < per[r].npv; i++, k++) {
+            const pev *p = &per[r].pv[i];
+            int active = vals[k] && vals[k][0] == '1';
+            if (p->holds == active || rc)
+                continue;
+            if (p->holds) {
+                rc = ev_push(&per[r], p->al, 1);
+            } else {
+                dd_alert *a = calloc(1, sizeof *a);
+                if (!a) {
+                    rc = -1;
+                    continue;
+                }
+                memcpy(a->alert_id, p->id, sizeof a->alert_id);
+                rc = ev_push(&per[r], a, 0);
+                free(a);
+            }
+        }
+    }
+done:
+    if (vals)
+        dd_store_fetch_free(n, vals);
+    free(vals);
+    free(keys);
+    free(fields);
+    free(alk);
+    return rc;
 }
 
 /* Parse one marker text into scopes (appended to s->sc via note()). */
@@ -1427,10 +1748,33 @@ static int it_add(items *it, int region, int kind, int hosp, int ins, int32_t t)
     return 0;
 }
 
+/* A yd key with fewer days than this is read whole with the other keys
+ * (no round trip of its own to check its "w"): the check pays off only
+ * once the key has grown. */
+#ifdef DD_SA_AL_BY_ID /* test builds: the cached path always */
+#define YD_CACHE_MIN 0
+#else
+#define YD_CACHE_MIN 64
+#endif
+static const size_t yd_cache_min = YD_CACHE_MIN;
+
+/* The alert states of region r are read by id after the rules (HMGET)
+ * rather than whole (HGETALL, with the other keys) when the hash, as last
+ * seen, is larger than both AL_WHOLE_MAX and the ids evaluated last time.
+ * Either way the same fields are looked at: only the cost differs. */
+#define AL_WHOLE_MAX 256
+static int al_deferred(const dd_stream_alerts *s, int r)
+{
+#ifdef DD_SA_AL_BY_ID /* test builds: always the by-id path once al was seen */
+    return s->al_len[r] >= 0;
+#endif
+    return s->al_len[r] > AL_WHOLE_MAX && s->al_len[r] > s->al_ids[r];
+}
+
 /* Pass 0: the keys the scopes need. */
 static int scopes_need(dd_stream_alerts *s, reads *rd)
 {
-    char key[200];
+    char key[KEY_MAX];
     int *reg = calloc((size_t)(s->n_regions ? s->n_regions : 1), sizeof *reg);
     if (!reg)
         return -1;
@@ -1451,7 +1795,8 @@ static int scopes_need(dd_stream_alerts *s, reads *rd)
         int r = k->region;
         if (!reg[r]) {
             reg[r] = 1;
-            NEED(k_al(key, sizeof key, s, r, "al"));
+            if (!al_deferred(s, r))
+                NEED(k_al(key, sizeof key, s, r, "al"));
         }
         if (k->kind == SC_DAY) {
             if (!s->dc[k->hosp])
@@ -1463,7 +1808,8 @@ static int scopes_need(dd_stream_alerts *s, reads *rd)
                     if (!hc_get(&s->hc, &s->n_hc, &s->cap_hc, &s->hc_map, hc_key(k->hosp, ins, m),
                                 0, &oom))
                         NEED(k_hm(key, sizeof key, s, k->hosp, ins, m));
-            NEED(k_sa(key, sizeof key, s, k->hosp));
+            if (!s->sac[k->hosp])
+                NEED(k_sa(key, sizeof key, s, k->hosp));
         } else {
             int y = k->kind == SC_PVD ? dd_time_month_year(k->t) : k->t;
             /* PVD months (m, m+12 / the year and the next) with m-12; BURN */
@@ -1483,7 +1829,13 @@ static int scopes_need(dd_stream_alerts *s, reads *rd)
                 for (int yy = y0; yy <= y1; yy++)
                     if (k->kind == SC_BUDGET || yy == y)
                         NEED(k_b(key, sizeof key, s, r, k->ins, yy));
-                NEED(k_yd(key, sizeof key, s, r, k->ins, y));
+                ydc_e *ye = ydc_find(s, r, k->ins, y);
+                if (ye && !ye->check && ye->days.k < yd_cache_min)
+                    ydc_drop(s, ye), ye = NULL; /* small: read whole with the rest */
+                if (ye)
+                    ye->check = 1; /* its "w" is compared instead (yd_sync) */
+                else
+                    NEED(k_yd(key, sizeof key, s, r, k->ins, y));
             }
         }
     }
@@ -1496,10 +1848,142 @@ oom:
     return -1;
 }
 
+/* A yd hash as read -> a cache entry (days, fund_settled, w). */
+static int ydc_fill(dd_stream_alerts *s, int region, int ins, int year, const dd_store_hash *h)
+{
+    if (grow((void **)&s->ydc, &s->cap_ydc, s->n_ydc + 1, sizeof *s->ydc))
+        return -1;
+    ydc_e *e = &s->ydc[s->n_ydc++];
+    memset(e, 0, sizeof *e);
+    e->region = region, e->ins = ins, e->year = year;
+    for (size_t f = 0; h && f < h->n; f++) {
+        const dd_store_field *fl = &h->fields[f];
+        int32_t d;
+        if (!strcmp(fl->field, "w"))
+            e->w = parse_i64(fl->value);
+        else if (!strcmp(fl->field, "fund_settled"))
+            e->fund = parse_i64(fl->value);
+        else if (!dd_time_parse_date(fl->field, strlen(fl->field), &d) &&
+                 dc_add(&e->days, d, parse_i64(fl->value)))
+            return -1;
+    }
+    return 0;
+}
+
+/* The year day counts the BURN scopes need, current: cached entries whose
+ * "w" (ONE pipelined HGET each) is still the one expected are kept, the
+ * others are read again whole (ONE pipelined HGETALL), the uncached ones
+ * were read with the other keys. Every write of a yd key adds 1 to its w
+ * in the same batch script, so an unchanged w means unchanged fields. */
+typedef struct {
+    int region, ins, year;
+} ydk;
+
+static int yd_sync(dd_stream_alerts *s, dd_store *st, reads *rd)
+{
+    size_t nc = 0, nm = 0, cap_m = 0;
+    for (size_t i = 0; i < s->n_ydc; i++)
+        nc += s->ydc[i].check != 0;
+    int rc = -1;
+    char *kb = NULL, **vals = NULL, **mk = NULL;
+    const char **ck = NULL, **fl = NULL;
+    ydk *m = NULL;
+    dd_store_hash *mh = NULL;
+    if (nc) {
+        kb = malloc(nc * KEY_MAX);
+        ck = malloc(nc * sizeof *ck);
+        fl = malloc(nc * sizeof *fl);
+        vals = calloc(nc, sizeof *vals);
+        if (!kb || !ck || !fl || !vals)
+            goto done;
+        size_t k = 0;
+        for (size_t i = 0; i < s->n_ydc; i++) {
+            if (!s->ydc[i].check)
+                continue;
+            k_yd(kb + k * KEY_MAX, KEY_MAX, s, s->ydc[i].region, s->ydc[i].ins, s->ydc[i].year);
+            ck[k] = kb + k * KEY_MAX;
+            fl[k++] = "w";
+        }
+        if (dd_store_fetch(st, nc, ck, fl, vals))
+            goto done;
+        k = 0;
+        for (size_t i = 0; i < s->n_ydc; i++) {
+            if (!s->ydc[i].check)
+                continue;
+            int64_t w = vals[k] ? parse_i64(vals[k]) : 0;
+            k++;
+            s->ydc[i].check = w == s->ydc[i].w ? 0 : 2; /* 2: another writer: read again */
+        }
+        for (size_t i = 0; i < s->n_ydc;) {
+            if (s->ydc[i].check == 2)
+                ydc_drop(s, &s->ydc[i]); /* the last entry moves to i */
+            else
+                i++;
+        }
+    }
+    for (size_t i = 0; i < s->n_sc; i++) {
+        const scope *k = &s->sc[i];
+        if (k->kind != SC_BURN && k->kind != SC_BUDGET)
+            continue;
+        if (ydc_find(s, k->region, k->ins, k->t))
+            continue;
+        char key[KEY_MAX];
+        k_yd(key, sizeof key, s, k->region, k->ins, k->t);
+        long ri = rd_index(rd, key);
+        if (ri >= 0) {
+            if (ydc_fill(s, k->region, k->ins, k->t, &rd->h[ri]))
+                goto done;
+            continue;
+        }
+        size_t q = 0;
+        while (q < nm && !(m[q].region == k->region && m[q].ins == k->ins && m[q].year == k->t))
+            q++;
+        if (q < nm)
+            continue;
+        if (grow((void **)&m, &cap_m, nm + 1, sizeof *m))
+            goto done;
+        m[nm++] = (ydk){k->region, k->ins, k->t};
+    }
+    if (nm) {
+        free(kb);
+        kb = malloc(nm * KEY_MAX);
+        mk = malloc(nm * sizeof *mk);
+        mh = calloc(nm, sizeof *mh);
+        if (!kb || !mk || !mh)
+            goto done;
+        for (size_t i = 0; i < nm; i++) {
+            mk[i] = kb + i * KEY_MAX;
+            k_yd(mk[i], KEY_MAX, s, m[i].region, m[i].ins, m[i].year);
+        }
+        if (dd_store_hgetall_many(st, nm, (const char *const *)mk, mh))
+            goto done;
+        for (size_t i = 0; i < nm; i++)
+            if (ydc_fill(s, m[i].region, m[i].ins, m[i].year, &mh[i]))
+                goto done;
+    }
+    rc = 0;
+done:
+    if (vals)
+        dd_store_fetch_free(nc, vals);
+    free(vals);
+    free(ck);
+    free(fl);
+    free(kb);
+    free(mk);
+    for (size_t i = 0; mh && i < nm; i++)
+        dd_store_hash_free(&mh[i]);
+    free(mh);
+    free(m);
+    if (rc) /* a failed read: nothing half-known is kept */
+        for (size_t i = 0; i < s->n_ydc; i++)
+            s->ydc[i].check = 0;
+    return rc;
+}
+
 /* After the read: cache what was read of the hospital keys. */
 static int scopes_fill(dd_stream_alerts *s, reads *rd)
 {
-    char key[200];
+    char key[KEY_MAX];
     for (size_t i = 0; i < s->n_sc; i++) {
         const scope *k = &s->sc[i];
         if (k->kind == SC_DAY && !s->dc[k->hosp]) {
@@ -1517,6 +2001,20 @@ static int scopes_fill(dd_stream_alerts *s, reads *rd)
                     return -1;
             }
         } else if (k->kind == SC_MONTH) {
+            if (!s->sac[k->hosp]) {
+                k_sa(key, sizeof key, s, k->hosp);
+                long ri = rd_index(rd, key);
+                dc_e *x = calloc(1, sizeof *x);
+                if (!x)
+                    return -1;
+                s->sac[k->hosp] = x;
+                for (size_t f = 0; ri >= 0 && f < rd->h[ri].n; f++) {
+                    int32_t m;
+                    const dd_store_field *fl = &rd->h[ri].fields[f];
+                    if (!parse_ym(fl->field, &m) && dc_add(x, m, parse_i64(fl->value)))
+                        return -1;
+                }
+            }
             int span = dd_alert_rules_month_span(&s->rules[k->region]), oom = 0;
             for (int m = k->t - span; m <= k->t + span; m++)
                 for (int ins = 310; ins <= 390; ins += 80) {
@@ -1549,7 +2047,7 @@ static const hc_e *hmonth_of(dd_stream_alerts *s, int hosp, int ins, int32_t m)
 /* Pass 1: the items to evaluate (days / months / region months with data). */
 static int scopes_expand(dd_stream_alerts *s, reads *rd, items *it)
 {
-    char key[200];
+    char key[KEY_MAX];
     for (size_t i = 0; i < s->n_sc; i++) {
         const scope *k = &s->sc[i];
         int r = k->region;
@@ -1562,15 +2060,12 @@ static int scopes_expand(dd_stream_alerts *s, reads *rd, items *it)
                     return -1;
         } else if (k->kind == SC_MONTH) {
             int span = dd_alert_rules_month_span(rs);
-            k_sa(key, sizeof key, s, k->hosp);
-            const dd_store_hash *sa = rd_get(rd, key);
+            const dc_e *sa = s->sac[k->hosp];
             for (int off = 0; off <= span; off++) {
                 int32_t m = k->t + off;
-                char ym[16];
-                dd_time_format_month(m, ym, sizeof ym);
                 int a = hmonth_of(s, k->hosp, 310, m)->has;
                 int b = hmonth_of(s, k->hosp, 390, m)->has;
-                if ((a || b || (sa && dd_store_hash_get(sa, ym))) &&
+                if ((a || b || (sa && dc_has(sa, m))) &&
                     it_add(it, r, SC_MONTH, k->hosp, 0, m))
                     return -1;
             }
@@ -1603,7 +2098,7 @@ static int scopes_expand(dd_stream_alerts *s, reads *rd, items *it)
 /* Pass 2: evaluate the items with the core rules. */
 static int items_eval(dd_stream_alerts *s, reads *rd, items *it, evs *per_region)
 {
-    char key[200];
+    char key[KEY_MAX];
     for (size_t i = 0; i < it->n; i++) {
         const scope *k = &it->v[i];
         int r = k->region;
@@ -1637,10 +2132,7 @@ static int items_eval(dd_stream_alerts *s, reads *rd, items *it, evs *per_region
             dd_alert_hmonth in;
             if (!rc) {
                 memcpy(in.ctr, c[0], sizeof in.ctr);
-                char ym[16];
-                dd_time_format_month(k->t, ym, sizeof ym);
-                k_sa(key, sizeof key, s, k->hosp);
-                in.split = hget(rd_get(rd, key), ym);
+                in.split = s->sac[k->hosp] ? dc_get(s->sac[k->hosp], k->t) : 0;
                 for (int q = 1; q <= DD_ALERT_MAX_MONTHS; q++)
                     in.prev[q - 1] = q <= span ? c[q] : NULL;
             }
@@ -1668,15 +2160,18 @@ static int items_eval(dd_stream_alerts *s, reads *rd, items *it, evs *per_region
                 return -1;
         } else { /* SC_BURN */
             int y = k->t;
-            k_yd(key, sizeof key, s, r, k->ins, y);
-            const dayser *x = rd_days(rd, key);
-            if (!x)
-                return -1;
-            int doy = x->max_day >= 0 ? x->max_day - dd_days_from_civil(y, 1, 1) + 1 : 0;
+            const ydc_e *ye = ydc_find(s, r, k->ins, y); /* yd_sync: current */
+            int32_t max_day = -1; /* the latest day with a counted case */
+            for (size_t q = ye ? ye->days.k : 0; q-- > 0;)
+                if (ye->days.n[q] > 0) {
+                    if (ye->days.d[q] > max_day)
+                        max_day = ye->days.d[q];
+                    break;
+                }
+            int doy = max_day >= 0 ? max_day - dd_days_from_civil(y, 1, 1) + 1 : 0;
             k_b(key, sizeof key, s, r, k->ins, y);
             const dd_store_hash *bh = rd_get(rd, key);
-            k_yd(key, sizeof key, s, r, k->ins, y);
-            int64_t fund = hget(rd_get(rd, key), "fund_settled"), yb = 0;
+            int64_t fund = ye ? ye->fund : 0, yb = 0;
             for (int mo = 1; mo <= 12; mo++)
                 yb += budget_of(bh, dd_time_month_make(y, mo));
             dd_alert_verdict vd =
@@ -1791,7 +2286,9 @@ static int transition(dd_stream_alerts *s, dd_store *st, int r, evs *e, char **m
     s->st.evaluated += e->n;
     if (rep.n >= 1 && rep.v[0])
         s->st.cleared += (uint64_t)strtoull(rep.v[0], NULL, 10);
-    for (size_t i = 1; i + 1 < rep.n; i += 2) {
+    if (rep.n >= 2 && rep.v[1])
+        s->al_len[r] = (long)strtol(rep.v[1], NULL, 10);
+    for (size_t i = 2; i + 1 < rep.n; i += 2) {
         if (!rep.v[i] || !rep.v[i + 1])
             continue;
         size_t k = (size_t)strtoull(rep.v[i], NULL, 10);
@@ -1835,19 +2332,30 @@ static int evaluate_scopes(dd_stream_alerts *s, dd_store *st, char ***mk, size_t
     }
     if (scopes_need(s, &rd))
         goto done;
-    if (rd_fetch(&rd, st) || scopes_fill(s, &rd))
+    if (rd_fetch(&rd, st) || scopes_fill(s, &rd) || yd_sync(s, st, &rd))
         goto done;
     for (int r = 0; r < s->n_regions; r++) {
         char key[64];
         k_al(key, sizeof key, s, r, "al");
         per[r].al = rd_get(&rd, key);
+        per[r].deferred = !per[r].al;
+        if (per[r].al)
+            s->al_len[r] = (long)per[r].al->n;
     }
     if (scopes_expand(s, &rd, &it) || items_eval(s, &rd, &it, per))
+        goto done;
+    for (size_t i = 0; i < it.n; i++) /* evaluated ids per region (mostly 10 per M item) */
+        s->al_ids[it.v[i].region] = 0;
+    for (size_t i = 0; i < it.n; i++)
+        s->al_ids[it.v[i].region] += it.v[i].kind == SC_MONTH ? DD_ALERT__COUNT - DD_ALERT_CMI_JUMP : 1;
+    if (evs_resolve(s, st, per))
         goto done;
     rc = 0;
     for (int r = 0; r < s->n_regions && !rc; r++)
         rc = transition(s, st, r, &per[r], mk ? mk[r] : NULL, nmk ? nmk[r] : 0, 0);
 done:
+    if (rc) /* a cache may be half filled: read everything again next time */
+        dd_stream_alerts_forget(s);
     for (int r = 0; r < s->n_regions; r++)
         evs_free(&per[r]);
     free(per);

@@ -22,8 +22,11 @@
  *      (dd:{R}:sa:<H>) into the store batch, and a marker
  *      dd:{R}:ae <token> -> the scope list (an evaluation owed);
  *   3. the processor commits the batch (totals + all of the above);
- *   4. evaluate(): ONE pipelined read (HGETALL) of every hash the scopes
- *      need, the rules, then per region ONE script that decides the
+ *   4. evaluate(): ONE pipelined read (HGETALL) of the hashes the scopes
+ *      need that are not cached (hospital keys, split counts, year day
+ *      counts checked by their write count "w"; alert states by id once
+ *      the region's dd:{R}:al is large), the rules, then per region ONE
+ *      script that decides the
  *      transitions atomically (dd:{R}:al: alert_id -> "1:<occ>" active |
  *      "0:<occ>" inactive; fire = holds and inactive: occurrence + 1), stores
  *      each fired alert's JSON in the outbox dd:{R}:ao (field

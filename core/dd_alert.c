@@ -720,23 +720,39 @@ static dd_rat ratio(int64_t num, int64_t den)
     return dd_rat_make((dd_i128)num, (dd_i128)den);
 }
 
+/* strlcpy: at most cap - 1 bytes and a NUL (cap >= 1); bytes copied */
+static size_t cpy_trunc(char *dst, size_t cap, const char *src)
+{
+    size_t l = strlen(src);
+    if (l > cap - 1)
+        l = cap - 1;
+    memcpy(dst, src, l);
+    dst[l] = '\0';
+    return l;
+}
+
 static void draft_begin(dd_alert *al, dd_alert_type t, const char *admdvs, const char *hosp,
                         int insutype, const char *period)
 {
+    /* the stream drafts thousands of these per batch: copies, not printf
+     * (same bytes, same truncation as snprintf) */
     memset(al, 0, sizeof *al);
     al->type = t;
-    snprintf(al->admdvs, sizeof al->admdvs, "%s", admdvs);
+    cpy_trunc(al->admdvs, sizeof al->admdvs, admdvs);
     if (hosp)
-        snprintf(al->fixmedins_code, sizeof al->fixmedins_code, "%s", hosp);
+        cpy_trunc(al->fixmedins_code, sizeof al->fixmedins_code, hosp);
     al->insutype = insutype;
     /* periods are "YYYY-MM", "YYYY-MM-DD" or "YYYY": always fit */
-    snprintf(al->period, sizeof al->period, "%.*s", (int)(sizeof al->period - 1), period);
+    cpy_trunc(al->period, sizeof al->period, period);
     char scope[40];
     if (hosp)
-        snprintf(scope, sizeof scope, "%s", hosp);
+        cpy_trunc(scope, sizeof scope, hosp);
     else
         snprintf(scope, sizeof scope, "%d", insutype);
-    snprintf(al->alert_id, sizeof al->alert_id, "%s:%s:%s:%s", type_names[t], admdvs, scope, period);
+    const char *parts[7] = {type_names[t], ":", admdvs, ":", scope, ":", period};
+    size_t at = 0;
+    for (int i = 0; i < 7; i++)
+        at += cpy_trunc(al->alert_id + at, sizeof al->alert_id - at, parts[i]);
 }
 
 /* Decide and, when firing anew, emit (severity set by the rule). */

@@ -7,6 +7,7 @@
  */
 #include <criterion/criterion.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "dd_alert.h"
@@ -391,4 +392,43 @@ Test(alert_rules, budget_burn)
                  DD_ALERT_NOT_EVALUABLE);
     cr_assert_eq(dd_alert_year_days(2024), 366);
     cr_assert_eq(dd_alert_year_days(2025), 365);
+}
+
+/* The draft's identity fields (built by copies, not printf) are the
+ * snprintf ones, truncation included: the longest hospital code, a region
+ * scope, and an over-long admdvs / code cut at the field sizes. */
+Test(alert_rules, draft_identity)
+{
+    dd_alert_rules rs = rules_from(NULL);
+    int32_t m = dd_time_month_make(2025, 3);
+    dd_alert_hmonth in;
+    memset(&in, 0, sizeof in);
+    dd_alert a;
+    char want[96];
+    const char *code32 = "H2201010000123456789012345678901"; /* DD_CODE_MAX = 32 */
+    cr_assert_eq(strlen(code32), DD_CODE_MAX);
+    dd_alert_eval_hospital_month(&rs, DD_ALERT_LATE_LIST, R, code32, m, &in, &a);
+    snprintf(want, sizeof want, "LATE_LIST:%s:%s:2025-03", R, code32);
+    cr_assert_str_eq(a.alert_id, want);
+    cr_assert_str_eq(a.fixmedins_code, code32);
+    cr_assert_str_eq(a.admdvs, R);
+    cr_assert_str_eq(a.period, "2025-03");
+    cr_assert_eq(a.type, DD_ALERT_LATE_LIST);
+    cr_assert_eq(a.insutype, 0);
+
+    dd_alert_eval_budget_burn(&rs, R, 390, 2025, 100, 0, 0, &a);
+    cr_assert_str_eq(a.alert_id, "BUDGET_BURN:220100:390:2025");
+    cr_assert_str_eq(a.fixmedins_code, "");
+    cr_assert_str_eq(a.period, "2025");
+    cr_assert_eq(a.insutype, 390);
+
+    /* longer than the fields: cut as snprintf cut them (admdvs at 6, the
+     * code at DD_CODE_MAX, the id's scope at 39 characters) */
+    const char *adm = "2201009999";
+    const char *code = "H220101000012345678901234567890123456789012345678901234567890";
+    dd_alert_eval_hospital_month(&rs, DD_ALERT_CC_MCC_SHARE_JUMP, adm, code, m, &in, &a);
+    cr_assert_str_eq(a.admdvs, "220100");
+    cr_assert_str_eq(a.fixmedins_code, "H2201010000123456789012345678901");
+    cr_assert_str_eq(a.alert_id,
+                     "CC_MCC_SHARE_JUMP:2201009999:H22010100001234567890123456789012345678:2025-03");
 }
