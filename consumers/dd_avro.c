@@ -435,9 +435,7 @@ static int walk_long(walk_ctx *w, int64_t *out)
     return walk_fail(w, "varint longer than 10 bytes");
 }
 
-/* Well-formed UTF-8 (no overlongs, no surrogates), no NUL byte: strings
- * become C strings downstream. */
-static int utf8_ok(const unsigned char *s, size_t n)
+int dd_avro_utf8_ok(const unsigned char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
@@ -536,7 +534,7 @@ static int walk_value(walk_ctx *w, avro_schema_t s, int depth)
             return walk_fail(w, "negative length");
         if ((uint64_t)n > (uint64_t)(w->end - w->p))
             return walk_fail(w, "length beyond the end of the message");
-        if (avro_typeof(s) == AVRO_STRING && !utf8_ok(w->p, (size_t)n))
+        if (avro_typeof(s) == AVRO_STRING && !dd_avro_utf8_ok(w->p, (size_t)n))
             return walk_fail(w, "string is not UTF-8 text without NUL");
         w->p += n;
         return 0;
@@ -598,7 +596,7 @@ static int walk_value(walk_ctx *w, avro_schema_t s, int depth)
                         return -1;
                     if (kl < 0 || (uint64_t)kl > (uint64_t)(w->end - w->p))
                         return walk_fail(w, "map key beyond the end of the message");
-                    if (!utf8_ok(w->p, (size_t)kl))
+                    if (!dd_avro_utf8_ok(w->p, (size_t)kl))
                         return walk_fail(w, "map key is not UTF-8 text without NUL");
                     w->p += kl;
                 }

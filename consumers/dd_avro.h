@@ -75,6 +75,11 @@ int dd_avro_fingerprint(const char *json, size_t len, uint64_t *fp, dd_avro_erro
  * (callers dispatch Avro vs JSON on it), else 0. */
 int dd_avro_is_single_object(const void *buf, size_t len);
 
+/* 1 when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates) without
+ * a NUL byte: the rule every decoded Avro string must pass (strings become C
+ * strings downstream). */
+int dd_avro_utf8_ok(const unsigned char *s, size_t n);
+
 /* Growing output buffer of dd_avro_encode. Zero-initialise; free with
  * dd_avro_buf_free. */
 typedef struct {

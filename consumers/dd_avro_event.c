@@ -834,48 +834,6 @@ static inline int fp_long(const unsigned char **pp, const unsigned char *end, in
     return 0;
 }
 
-/* The walker's UTF-8 rule (dd_avro.c utf8_ok): well-formed, no overlongs,
- * no surrogates, no NUL. */
-static int fp_utf8_ok(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        if (c == 0)
-            return 0;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t k;
-        unsigned cp;
-        if (c >= 0xc2 && c <= 0xdf) {
-            k = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            k = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            k = 3;
-            cp = c & 0x07;
-        } else {
-            return 0;
-        }
-        if (n - i <= k)
-            return 0;
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + j] & 0x3f);
-        }
-        if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-        i += k + 1;
-    }
-    return 1;
-}
-
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define FP_LITTLE_ENDIAN 1
 #else
@@ -919,7 +877,7 @@ static inline int fp_string(const unsigned char **pp, const unsigned char *end, 
         for (size_t i = 0; plain && i < un; i++)
             plain = (unsigned)p[i] - 1u < 0x7fu;
     }
-    if (!plain && !fp_utf8_ok(p, un))
+    if (!plain && !dd_avro_utf8_ok(p, un))
         return -1;
     *s = (const char *)p;
     *len = (size_t)n;
