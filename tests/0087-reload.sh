@@ -27,19 +27,8 @@ R=220100
 cat "$T/a.jsonl" "$T/b.jsonl" >"$T/ab.jsonl"
 cat "$T/ab.jsonl" "$T/c.jsonl" >"$T/abc.jsonl"
 # the new 220100 table: every weight doubled (exact decimal arithmetic)
-python3 - "$ROOT/data/jilin/drg/$R.csv" "$T/new/drg/$R.csv" <<'EOF' || fail "new table"
-import sys
-from decimal import Decimal
-src, dst = sys.argv[1:3]
-lines = open(src, encoding='utf-8').read().splitlines()
-out = [lines[0]]
-for l in lines[1:]:
-    code, rest = l.split(',', 1)
-    name, w = rest.rsplit(',', 1)
-    d = Decimal(w) * 2
-    out.append('%s,%s,%s' % (code, name, d))
-open(dst, 'w', encoding='utf-8').write('\n'.join(out) + '\n')
-EOF
+python3 "$ROOT/tests/lib/double_weights.py" "$ROOT/data/jilin/drg/$R.csv" "$T/new/drg/$R.csv" ||
+    fail "new table"
 
 replay() { # events data out
     "$BIN" replay --events "$1" --data "$2" --all --quiet >"$3" 2>"$3.err" || fail "replay $1: $(cat "$3.err")"

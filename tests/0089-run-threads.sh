@@ -18,18 +18,8 @@ mkdir -p "$T/data" "$T/new/drg"
 "$BIN" gen --month 2025-04 --cases 600 --seed 12 --quiet 2>>"$T/gen.err" |
     grep -v '"type":"BUDGET"' >"$T/b.jsonl" || fail "gen B"
 cat "$T/a.jsonl" "$T/b.jsonl" >"$T/ab.jsonl"
-python3 - "$ROOT/data/jilin/drg/$R.csv" "$T/new/drg/$R.csv" <<'PY' || fail "new table"
-import sys
-from decimal import Decimal
-src, dst = sys.argv[1:3]
-lines = open(src, encoding='utf-8').read().splitlines()
-out = [lines[0]]
-for l in lines[1:]:
-    code, rest = l.split(',', 1)
-    name, w = rest.rsplit(',', 1)
-    out.append('%s,%s,%s' % (code, name, Decimal(w) * 2))
-open(dst, 'w', encoding='utf-8').write('\n'.join(out) + '\n')
-PY
+python3 "$ROOT/tests/lib/double_weights.py" "$ROOT/data/jilin/drg/$R.csv" "$T/new/drg/$R.csv" ||
+    fail "new table"
 rp() { "$BIN" replay --events "$1" --data "$2" --all --quiet >"$3" 2>"$3.err" || fail "replay $1"; }
 rp "$T/a.jsonl" "$T/data" "$T/a.all"
 rp "$T/ab.jsonl" "$T/data" "$T/old.all"
