@@ -29,6 +29,7 @@ static const known_key KNOWN[] = {
     {"output.dlq", "drgdip.dlq", K_STR, 0, 0},
     {"output.alerts", "drgdip.alerts", K_STR, 0, 0},
     {"alerts.enabled", "true", K_STR, 0, 0},
+    {"alerts.eval_interval_ms", "500", K_INT, 0, 600000},
     {"output.format", "json", K_FORMAT, 0, 0},
     {"data.dir", "", K_STR, 0, 0},
     {"processor.threads", "1", K_INT, 1, 64},

@@ -24,6 +24,9 @@
  *   output.dlq            drgdip.dlq
  *   output.alerts         drgdip.alerts (SPEC §8 alerts, JSON, key admdvs)
  *   alerts.enabled        true | false: evaluate and produce alerts
+ *   alerts.eval_interval_ms 500 (0..600000): evaluate at most this often
+ *                         (the batches in between are evaluated together;
+ *                         0 = after every batch)
  *   output.format         json | avro: the form of the snapshots on
  *                         output.snapshots (case results and DLQ are JSON
  *                         either way)

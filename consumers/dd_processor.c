@@ -175,6 +175,8 @@ struct dd_processor {
     rd_kafka_topic_t *t_alerts; /* NULL: alerts.enabled = false */
     dd_stream_alerts *sa;
     int64_t sa_retry_ms;        /* next recovery attempt (mono ms) */
+    int64_t sa_interval_ms;     /* alerts.eval_interval_ms */
+    int64_t sa_next_ms;         /* next evaluation (mono ms) */
     char input_topic[256];
     dd_store *store;
     uint64_t store_restarts; /* last seen dd_store stats.server_restarts */
@@ -666,6 +668,7 @@ dd_processor *dd_processor_new(const dd_config *cfg, const dd_dataset *ds, char 
             snprintf(errstr, errlen, "alerts: %s", e);
             goto fail;
         }
+        p->sa_interval_ms = dd_config_get_int(cfg, "alerts.eval_interval_ms");
         p->t_alerts = rd_kafka_topic_new(p->producer, dd_config_get(cfg, "output.alerts"), NULL);
         if (!p->t_alerts) {
             snprintf(errstr, errlen, "kafka: cannot create the alerts topic handle");
@@ -1708,11 +1711,15 @@ static void alerts_recover(dd_processor *p)
     alerts_stats(p);
 }
 
-/* After the batch's Redis commit: evaluate what it touched, produce. */
-static void alerts_after_commit(dd_processor *p, uint64_t seq)
+/* Evaluate what the committed batches touched, produce the alerts (seq:
+ * the pending batch they go with, 0 none: the Redis outbox makes them
+ * at-least-once either way). */
+static void alerts_evaluate(dd_processor *p, uint64_t seq)
 {
     if (!p->sa)
         return;
+    int64_t t0 = mono_ms();
+    p->sa_next_ms = t0 + p->sa_interval_ms;
     if (dd_stream_alerts_evaluate(p->sa, p->store)) {
         plog(p, 1, "alerts: evaluation failed (%s): owed, retried later",
              dd_store_errstr(p->store));
@@ -1721,6 +1728,8 @@ static void alerts_after_commit(dd_processor *p, uint64_t seq)
     }
     produce_alert_list(p, seq);
     alerts_stats(p);
+    plog(p, 3, "alerts: evaluated in %lld ms, %zu to produce", (long long)(mono_ms() - t0),
+         dd_stream_alerts_out_count(p->sa));
     alerts_recover(p); /* after: it reuses the batch state */
 }
 
@@ -2113,7 +2122,14 @@ again:
         goto oom;
     produce_outputs(p, seq);
     produce_snapshots(p, seq);
-    alerts_after_commit(p, seq);
+    if (p->sa) {
+        /* its markers are in Redis: evaluated now or within
+         * alerts.eval_interval_ms (the main loop), else by recover() */
+        if (dd_stream_alerts_committed(p->sa))
+            plog(p, 1, "alerts: out of memory after a commit: evaluation left to recovery");
+        if (mono_ms() >= p->sa_next_ms)
+            alerts_evaluate(p, seq);
+    }
     int64_t t_kafka = mono_ms();
     commit_kafka(p, sync_commit);
     plog(p, 3,
@@ -2370,6 +2386,8 @@ static void reload(dd_processor *p)
     /* the cache's group memos were computed with the old tables */
     cache_drop(p);
     if (p->sa) {
+        if (dd_stream_alerts_owed(p->sa))
+            alerts_evaluate(p, 0); /* with the tables the batches were scored by */
         /* delivered alerts' outbox deletions: now, else the new module
          * re-produces them at its first recovery (at-least-once anyway) */
         if (dd_stream_alerts_flush(p->sa, p->store))
@@ -2476,6 +2494,8 @@ int dd_processor_run(dd_processor *p, const volatile sig_atomic_t *stop)
             commit_kafka(p, 0);
         if (p->reload_req && *p->reload_req != p->reload_seen && !*stop && !p->fatal)
             reload(p);
+        if (p->sa && dd_stream_alerts_owed(p->sa) && mono_ms() >= p->sa_next_ms)
+            alerts_evaluate(p, 0);
         alerts_recover(p);
         /* idle: delivered alerts' outbox entries and evaluated markers now
          * (otherwise they go with the region's next batch) */
@@ -2500,6 +2520,8 @@ int dd_processor_run(dd_processor *p, const volatile sig_atomic_t *stop)
     for (int i = 0; i < p->n_carry; i++)
         rd_kafka_message_destroy(p->carry[i]);
     p->n_carry = 0;
+    if (p->sa && dd_stream_alerts_owed(p->sa))
+        alerts_evaluate(p, 0);
     commit_kafka(p, 1); /* batches in Redis whose outputs were still in flight */
     rd_kafka_consumer_close(p->consumer);
     rd_kafka_flush(p->producer, 10000);

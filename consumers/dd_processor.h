@@ -62,10 +62,11 @@
  *
  * Alerts (SPEC §8, alerts.enabled, default true): consumers/dd_stream_alerts
  * keeps the rules' state in the same region scripts as the totals, evaluates
- * the scopes of each batch after its Redis commit with the core rules
- * (core/dd_alert.h), decides transitions in one script per region and
- * produces the fired alerts to output.alerts, counted in the batch's pending
- * outputs; a Redis outbox re-produces them after a crash (at-least-once).
+ * the scopes of the committed batches with the core rules (core/dd_alert.h)
+ * at most every alerts.eval_interval_ms (500; 0 = after each batch; also
+ * when idle and at the stop), decides transitions in one script per region
+ * and produces the fired alerts to output.alerts; a Redis outbox re-produces
+ * them after a crash (at-least-once).
  *
  * Reload (SPEC §9, dd_processor_set_reload): when the request counter
  * moves, BETWEEN batches (never inside one) the loader is called for a new

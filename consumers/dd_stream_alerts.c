@@ -160,6 +160,13 @@ struct dd_stream_alerts {
     size_t n_sc, cap_sc;
     smap sc_map;
     char **markers; /* per region: the marker field written in this batch, or NULL */
+    /* committed, not yet evaluated (evaluate() may run every few batches):
+     * the scopes stay in sc across batches while owed, the markers of the
+     * committed batches per region */
+    int owed;
+    size_t sc_from; /* sc[sc_from ..]: noted since the last commit */
+    char ***omk;
+    size_t *n_omk, *cap_omk;
 
     /* outputs */
     outmsg *out;
@@ -298,7 +305,10 @@ dd_stream_alerts *dd_stream_alerts_new(const dd_dataset *ds, char *errstr, size_
     s->n_regions = dd_dataset_region_count(ds);
     s->rules = calloc((size_t)(s->n_regions ? s->n_regions : 1), sizeof *s->rules);
     s->markers = calloc((size_t)(s->n_regions ? s->n_regions : 1), sizeof *s->markers);
-    if (!s->rules || !s->markers)
+    s->omk = calloc((size_t)(s->n_regions ? s->n_regions : 1), sizeof *s->omk);
+    s->n_omk = calloc((size_t)(s->n_regions ? s->n_regions : 1), sizeof *s->n_omk);
+    s->cap_omk = calloc((size_t)(s->n_regions ? s->n_regions : 1), sizeof *s->cap_omk);
+    if (!s->rules || !s->markers || !s->omk || !s->n_omk || !s->cap_omk)
         goto oom;
     for (int r = 0; r < s->n_regions; r++) {
         const dd_region *rg = dd_dataset_region_at(ds, r);
@@ -340,6 +350,20 @@ static void out_clear(dd_stream_alerts *s)
     s->n_out = 0;
 }
 
+/* Forget what is owed (evaluated, or left to recover() from Redis). */
+static void owed_clear(dd_stream_alerts *s)
+{
+    for (int r = 0; s->omk && s->n_omk && r < s->n_regions; r++) {
+        for (size_t i = 0; i < s->n_omk[r]; i++)
+            free(s->omk[r][i]);
+        s->n_omk[r] = 0;
+    }
+    s->owed = 0;
+    s->n_sc = 0;
+    s->sc_from = 0;
+    smap_clear(&s->sc_map);
+}
+
 void dd_stream_alerts_destroy(dd_stream_alerts *s)
 {
     if (!s)
@@ -352,8 +376,15 @@ void dd_stream_alerts_destroy(dd_stream_alerts *s)
     for (size_t i = 0; i < s->n_stale; i++)
         free(s->stale[i].field);
     free(s->stale);
+    owed_clear(s);
     dd_stream_alerts_batch_reset(s);
     dd_stream_alerts_forget(s);
+    if (s->omk)
+        for (int r = 0; r < s->n_regions; r++)
+            free(s->omk[r]);
+    free(s->omk);
+    free(s->n_omk);
+    free(s->cap_omk);
     free(s->dc);
     free(s->hc);
     free(s->hc_map.tab);
@@ -392,8 +423,11 @@ void dd_stream_alerts_batch_reset(dd_stream_alerts *s)
     s->n_pyd = 0;
     s->n_bc = 0;
     smap_clear(&s->bc_map);
-    s->n_sc = 0;
-    smap_clear(&s->sc_map);
+    if (!s->owed) { /* owed scopes stay for the next evaluation */
+        s->n_sc = 0;
+        s->sc_from = 0;
+        smap_clear(&s->sc_map);
+    }
     s->have_pending = 0;
     for (int r = 0; r < s->n_regions; r++) {
         free(s->markers[r]);
@@ -1289,7 +1323,9 @@ int dd_stream_alerts_prepare(dd_stream_alerts *s, dd_store *st, dd_store_batch *
     /* markers: the evaluations this batch owes, committed with it */
     for (int r = 0; r < s->n_regions; r++) {
         size_t len = 0;
-        for (size_t i = 0; i < s->n_sc; i++)
+        /* the scopes noted since the last commit: earlier ones are in the
+         * markers of earlier batches */
+        for (size_t i = s->sc_from; i < s->n_sc; i++)
             if (s->sc[i].region == r)
                 len += 64;
         if (!len)
@@ -1298,7 +1334,7 @@ int dd_stream_alerts_prepare(dd_stream_alerts *s, dd_store *st, dd_store_batch *
         if (!txt)
             goto done;
         size_t at = 0;
-        for (size_t i = 0; i < s->n_sc; i++)
+        for (size_t i = s->sc_from; i < s->n_sc; i++)
             if (s->sc[i].region == r) {
                 scope_line(txt + at, len + 1 - at, s, &s->sc[i]);
                 at += strlen(txt + at);
@@ -2365,9 +2401,8 @@ done:
     return rc;
 }
 
-int dd_stream_alerts_evaluate(dd_stream_alerts *s, dd_store *st)
+int dd_stream_alerts_committed(dd_stream_alerts *s)
 {
-    out_clear(s);
     size_t w = 0;
     for (size_t i = 0; i < s->n_stale; i++) {
         if (s->stale[i].incl)
@@ -2376,29 +2411,48 @@ int dd_stream_alerts_evaluate(dd_stream_alerts *s, dd_store *st)
             s->stale[w++] = s->stale[i];
     }
     s->n_stale = w;
-    char **one = calloc((size_t)(s->n_regions ? s->n_regions : 1), sizeof *one);
-    char ***mk = calloc((size_t)(s->n_regions ? s->n_regions : 1), sizeof *mk);
-    size_t *nmk = calloc((size_t)(s->n_regions ? s->n_regions : 1), sizeof *nmk);
+    int rc = 0;
+    if (cache_apply_batch(s)) {
+        dd_stream_alerts_forget(s);
+        rc = -1;
+    }
+    for (int r = 0; r < s->n_regions; r++) {
+        if (!s->markers[r])
+            continue;
+        if (grow((void **)&s->omk[r], &s->cap_omk[r], s->n_omk[r] + 1, sizeof *s->omk[r])) {
+            /* the marker is in Redis: recover() evaluates it */
+            s->recover_due = 1;
+            rc = -1;
+            continue;
+        }
+        s->omk[r][s->n_omk[r]++] = s->markers[r];
+        s->markers[r] = NULL;
+        s->owed = 1;
+    }
+    if (s->n_sc)
+        s->owed = 1;
+    s->sc_from = s->n_sc;
+    return rc;
+}
+
+int dd_stream_alerts_owed(const dd_stream_alerts *s)
+{
+    return s->owed;
+}
+
+int dd_stream_alerts_evaluate(dd_stream_alerts *s, dd_store *st)
+{
+    out_clear(s);
     int rc = -1;
     dd_store_stats before, after;
     dd_store_get_stats(st, &before);
-    if (one && mk && nmk) {
-        for (int r = 0; r < s->n_regions; r++)
-            if (s->markers[r]) {
-                one[r] = s->markers[r];
-                mk[r] = &one[r];
-                nmk[r] = 1;
-            }
-        rc = evaluate_scopes(s, st, mk, nmk);
-    }
+    rc = evaluate_scopes(s, st, s->omk, s->n_omk);
     dd_store_get_stats(st, &after);
     /* a script re-sent after a lost reply fires nothing the second time:
      * what the first run fired is in the outbox, re-produce it */
     if (after.io_failures != before.io_failures)
         s->recover_due = 1;
-    free(one);
-    free(mk);
-    free(nmk);
+    owed_clear(s);
     if (rc) {
         s->st.eval_failures++;
         s->recover_due = 1; /* the markers are in Redis: redo them later */
@@ -2437,7 +2491,9 @@ int dd_stream_alerts_recover(dd_stream_alerts *s, dd_store *st)
             goto done;
         k_al(keys[r], 64, s, r, "ae");
     }
-    /* 1. owed evaluations (markers of batches whose evaluation did not run) */
+    /* 1. owed evaluations (markers of batches whose evaluation did not run,
+     * those this module still owes included) */
+    owed_clear(s);
     if (nr && dd_store_hgetall_many(st, (size_t)nr, (const char *const *)keys, h))
         goto done;
     dd_stream_alerts_batch_reset(s);

@@ -1,6 +1,6 @@
 /*
  * dd_stream_alerts — SPEC §8 alerts of `drgdip run`: the state the rules
- * need, kept in Redis next to the totals, evaluated after each batch with
+ * need, kept in Redis next to the totals, evaluated after the batches with
  * the SAME rule functions as `drgdip replay --alerts` (core/dd_alert.h:
  * dd_alert_eval_*), one atomic transition script per region, and an outbox
  * for at-least-once delivery. Keys: docs/redis-layout.md ("Alerts").
@@ -80,7 +80,14 @@ int dd_stream_alerts_budget(dd_stream_alerts *s, const char *admdvs, int insutyp
  * batch), -2 out of memory / batch error. */
 int dd_stream_alerts_prepare(dd_stream_alerts *s, dd_store *st, dd_store_batch *sb);
 
-/* Step 4 (after the commit): 0, or -1 (store error: the markers stay, call
+/* After each committed batch: its deltas into the caches, its scopes and
+ * markers owed to the next evaluate() (which may come a few batches later:
+ * the owed scopes accumulate). 0, or -1 (out of memory: caches forgotten,
+ * recover() due). */
+int dd_stream_alerts_committed(dd_stream_alerts *s);
+/* 1 when committed batches wait for an evaluate(). */
+int dd_stream_alerts_owed(const dd_stream_alerts *s);
+/* Step 4 (after committed(), at once or for several batches): 0, or -1 (store error: the markers stay, call
  * recover() later). Fired alerts: out_count / out_at until the next call. */
 int dd_stream_alerts_evaluate(dd_stream_alerts *s, dd_store *st);
 /* Every owed evaluation and every outbox entry of every region. 0 or -1. */

@@ -2,8 +2,8 @@
 # SPEC §8 alerts emitted by `drgdip run` (consumers/dd_stream_alerts):
 # 4 generated months (~4,000 settlements, 10 hospitals) with every anomaly of
 # `drgdip gen --inject` on its own hospital plus a region budget cut.
-# Run 1 (one partition, one event per batch: the stream evaluates after each
-# event exactly as replay does): the ACTIVE alerts (Redis dd:{R}:al) are the
+# Run 1 (one partition, one event per batch, alerts.eval_interval_ms = 0:
+# the stream evaluates after each event exactly as replay does): the ACTIVE alerts (Redis dd:{R}:al) are the
 # ones `drgdip replay --alerts --active` reports, and the alert record of
 # each (read back from the drgdip.alerts topic) has replay's type, severity,
 # value, threshold and occurrence; every injected anomaly's alert is there.
@@ -107,7 +107,7 @@ EOF
 }
 
 # ---- run 1: one event per batch ----
-write_conf r1 g83a "batch.max_events = 1" "output.alerts = al.one"
+write_conf r1 g83a "batch.max_events = 1" "alerts.eval_interval_ms = 0" "output.alerts = al.one"
 start_proc r1
 wait_stat r1 consumed "$n" 200 || fail "run 1: not all consumed ($(last_stat r1 consumed) of $n)"
 sleep 2
