@@ -116,7 +116,7 @@ int dd_devbroker_processor_config(dd_config *cfg, const char *bootstraps, const 
         dd_config_set(cfg, "group.id", group_id, errstr, errlen) ||
         dd_config_set(cfg, "log.level", "warn", errstr, errlen) ||
         dd_config_set(cfg, "stats.interval_s", "0", errstr, errlen) ||
-        dd_config_set(cfg, "kafka.fetch.wait.max.ms", "10", errstr, errlen) ||
+        dd_config_set(cfg, "kafka.fetch.wait.max.ms", "2", errstr, errlen) ||
         (data_dir && dd_config_set(cfg, "data.dir", data_dir, errstr, errlen)))
         return -1;
     return 0;

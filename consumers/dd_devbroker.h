@@ -50,10 +50,11 @@ void dd_devbroker_destroy(dd_devbroker *b);
 
 /* Settings of an in-process processor on the dev broker (demo, bench):
  * bootstrap list, redis.url, group.id, data.dir (NULL: the shipped data),
- * warn-level logs without periodic stats, and kafka.fetch.wait.max.ms 10:
+ * warn-level logs without periodic stats, and kafka.fetch.wait.max.ms 2:
  * the mock broker answers a fetch of an empty partition only when that wait
  * runs out (default 500 ms), even if data arrives meanwhile, where a real
- * broker answers at once. 0, or -1 with errstr. */
+ * broker answers at once (2 ms: ~4 ms less latency on average than 10, for
+ * ~5% of a core more while idle). 0, or -1 with errstr. */
 int dd_devbroker_processor_config(dd_config *cfg, const char *bootstraps, const char *redis_url,
                                   const char *group_id, const char *data_dir, char *errstr,
                                   size_t errlen);
