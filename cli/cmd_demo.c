@@ -416,7 +416,10 @@ int dd_cmd_demo(int argc, char **argv)
     }
     if (dd_devbroker_processor_config(cfg, dd_devbroker_bootstraps(broker), redis_url,
                                       "drgdip-demo", data, err, sizeof err) ||
-        demo_pseudonym_key(cfg, err, sizeof err)) {
+        demo_pseudonym_key(cfg, err, sizeof err) ||
+        /* the alerts are shown as soon as the last batch is handled: each
+         * batch evaluated at once, none owed to a later evaluation */
+        dd_config_set(cfg, "alerts.eval_interval_ms", "0", err, sizeof err)) {
         fprintf(stderr, "drgdip demo: config: %s\n", err);
         goto out;
     }
