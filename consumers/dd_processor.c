@@ -2074,6 +2074,10 @@ again:
         INC(batches);
         atomic_store_explicit(&p->st.last_commit_ms, wall_ms(), memory_order_relaxed);
     }
+    /* the batch's alert markers are in Redis: owed from here on, evaluated
+     * below or within alerts.eval_interval_ms (main loop), else by recover() */
+    if (p->sa && dd_stream_alerts_committed(p->sa))
+        plog(p, 1, "alerts: out of memory after a commit: evaluation left to recovery");
     /* Redis holds the batch: advance W, count, emit, then commit Kafka. */
     int64_t now = wall_ms(), t_out = mono_ms();
     for (int i = 0; i < p->nb; i++) {
@@ -2122,14 +2126,8 @@ again:
         goto oom;
     produce_outputs(p, seq);
     produce_snapshots(p, seq);
-    if (p->sa) {
-        /* its markers are in Redis: evaluated now or within
-         * alerts.eval_interval_ms (the main loop), else by recover() */
-        if (dd_stream_alerts_committed(p->sa))
-            plog(p, 1, "alerts: out of memory after a commit: evaluation left to recovery");
-        if (mono_ms() >= p->sa_next_ms)
-            alerts_evaluate(p, seq);
-    }
+    if (p->sa && mono_ms() >= p->sa_next_ms)
+        alerts_evaluate(p, seq);
     int64_t t_kafka = mono_ms();
     commit_kafka(p, sync_commit);
     plog(p, 3,
