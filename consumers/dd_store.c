@@ -41,6 +41,7 @@
  *  - dd_store_fetch groups the pairs by key: one HMGET per distinct key.
  */
 #include "dd_store.h"
+#include "dd_num.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -575,16 +576,9 @@ static void dd_s_buf_hdr(dd_s_buf *b, char t, size_t n)
 {
     if (dd_s_buf_need(b, 24))
         return;
-    char tmp[24];
-    int k = 0;
-    do {
-        tmp[k++] = (char)('0' + n % 10);
-        n /= 10;
-    } while (n);
     char *o = b->p + b->len;
     *o++ = t;
-    while (k)
-        *o++ = tmp[--k];
+    o += dd_dec_format(o, 22, (int64_t)n, 0);
     *o++ = '\r';
     *o++ = '\n';
     b->len = (size_t)(o - b->p);
@@ -604,15 +598,7 @@ static void dd_s_buf_bulk(dd_s_buf *b, const char *p, size_t n)
 static void dd_s_buf_i64(dd_s_buf *b, int64_t v)
 {
     char tmp[24];
-    int k = sizeof tmp;
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do {
-        tmp[--k] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        tmp[--k] = '-';
-    dd_s_buf_bulk(b, tmp + k, sizeof tmp - (size_t)k);
+    dd_s_buf_bulk(b, tmp, dd_dec_format(tmp, sizeof tmp, v, 0));
 }
 
 static int dd_s_seterr(dd_store *s, int code, const char *fmt, ...)

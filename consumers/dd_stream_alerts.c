@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "dd_live.h"
+#include "dd_num.h"
 #include "dd_time.h"
 
 /* ---------------- the transition script ----------------
@@ -161,10 +162,10 @@ struct dd_stream_alerts {
     smap sc_map;
     char **markers; /* per region: the marker field written in this batch, or NULL */
     /* committed, not yet evaluated (evaluate() may run every few batches):
-     * the scopes stay in sc across batches while owed, the markers of the
-     * committed batches per region */
-    int owed;
-    size_t sc_from; /* sc[sc_from ..]: noted since the last commit */
+     * sc[0 .. sc_from) are the committed batches' scopes (sc_from > 0: an
+     * evaluation is owed), sc[sc_from ..] those noted since; the markers of
+     * the committed batches per region */
+    size_t sc_from;
     char ***omk;
     size_t *n_omk, *cap_omk;
 
@@ -358,7 +359,6 @@ static void owed_clear(dd_stream_alerts *s)
             free(s->omk[r][i]);
         s->n_omk[r] = 0;
     }
-    s->owed = 0;
     s->n_sc = 0;
     s->sc_from = 0;
     smap_clear(&s->sc_map);
@@ -423,7 +423,7 @@ void dd_stream_alerts_batch_reset(dd_stream_alerts *s)
     s->n_pyd = 0;
     s->n_bc = 0;
     smap_clear(&s->bc_map);
-    if (!s->owed) { /* owed scopes stay for the next evaluation */
+    if (!s->sc_from) { /* owed scopes stay for the next evaluation */
         s->n_sc = 0;
         s->sc_from = 0;
         smap_clear(&s->sc_map);
@@ -476,15 +476,7 @@ static char *put_str(char *b, const char *x)
 /* non-negative int as decimal */
 static char *put_uint(char *b, unsigned v)
 {
-    char t[12];
-    int n = 0;
-    do {
-        t[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        *b++ = t[--n];
-    return b;
+    return b + dd_dec_format(b, 12, v, 0);
 }
 
 /* "YYYY-MM-DD" / "YYYY-MM" into b (>= 16 bytes) */
@@ -2427,26 +2419,22 @@ int dd_stream_alerts_committed(dd_stream_alerts *s)
         }
         s->omk[r][s->n_omk[r]++] = s->markers[r];
         s->markers[r] = NULL;
-        s->owed = 1;
     }
-    if (s->n_sc)
-        s->owed = 1;
-    s->sc_from = s->n_sc;
+    s->sc_from = s->n_sc; /* a marker exists only for noted scopes */
     return rc;
 }
 
 int dd_stream_alerts_owed(const dd_stream_alerts *s)
 {
-    return s->owed;
+    return s->sc_from > 0;
 }
 
 int dd_stream_alerts_evaluate(dd_stream_alerts *s, dd_store *st)
 {
     out_clear(s);
-    int rc = -1;
     dd_store_stats before, after;
     dd_store_get_stats(st, &before);
-    rc = evaluate_scopes(s, st, s->omk, s->n_omk);
+    int rc = evaluate_scopes(s, st, s->omk, s->n_omk);
     dd_store_get_stats(st, &after);
     /* a script re-sent after a lost reply fires nothing the second time:
      * what the first run fired is in the outbox, re-produce it */
