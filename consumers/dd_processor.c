@@ -108,6 +108,18 @@ typedef struct centry {
     int fetch_idx; /* index into the batch fetch, -1 */
 } centry;
 
+/* Cached hospital totals dd:{R}:h:<insutype>:<month>:<hospital>. A hospital's
+ * events share one partition, so while this member owns it it is the only
+ * writer of these keys: it sends their new values (cached value + the
+ * batch's delta) instead of increments, which spares Redis a read and Lua
+ * arithmetic per field. Dropped under the case cache's rules. */
+typedef struct hentry {
+    struct hentry *next;
+    uint64_t hash;
+    char *key;
+    int64_t v[DD_CTR__COUNT];
+} hentry;
+
 enum { M_NONE = 0, M_BAD, M_REDELIVERED, M_DUP, M_APPLY };
 
 typedef struct {
@@ -202,6 +214,8 @@ struct dd_processor {
     /* case cache */
     centry **buckets;
     size_t n_buckets, n_cases;
+    hentry **hbuckets;
+    size_t n_hbuckets, n_hents;
 
     /* the batch */
     rd_kafka_message_t **msgs;
@@ -356,6 +370,64 @@ const char *dd_processor_errstr(const dd_processor *p)
 
 /* ---------------- case cache ---------------- */
 
+static void hcache_drop(dd_processor *p)
+{
+    for (size_t i = 0; i < p->n_hbuckets; i++) {
+        hentry *e = p->hbuckets[i];
+        while (e) {
+            hentry *n = e->next;
+            free(e->key);
+            free(e);
+            e = n;
+        }
+        p->hbuckets[i] = NULL;
+    }
+    p->n_hents = 0;
+}
+
+static hentry *hcache_find(const dd_processor *p, const char *key, uint64_t h)
+{
+    if (!p->n_hbuckets)
+        return NULL;
+    for (hentry *e = p->hbuckets[h & (p->n_hbuckets - 1)]; e; e = e->next)
+        if (e->hash == h && !strcmp(e->key, key))
+            return e;
+    return NULL;
+}
+
+/* A new entry (all counters 0), or NULL (out of memory). */
+static hentry *hcache_add(dd_processor *p, const char *key, uint64_t h)
+{
+    if (p->n_hents >= p->n_hbuckets) {
+        size_t nn = p->n_hbuckets ? p->n_hbuckets * 2 : 1024;
+        hentry **nb = calloc(nn, sizeof *nb);
+        if (!nb)
+            return NULL;
+        for (size_t i = 0; i < p->n_hbuckets; i++) {
+            hentry *e = p->hbuckets[i];
+            while (e) {
+                hentry *n = e->next;
+                e->next = nb[e->hash & (nn - 1)];
+                nb[e->hash & (nn - 1)] = e;
+                e = n;
+            }
+        }
+        free(p->hbuckets);
+        p->hbuckets = nb;
+        p->n_hbuckets = nn;
+    }
+    hentry *e = calloc(1, sizeof *e);
+    if (!e || !(e->key = strdup(key))) {
+        free(e);
+        return NULL;
+    }
+    e->hash = h;
+    e->next = p->hbuckets[h & (p->n_hbuckets - 1)];
+    p->hbuckets[h & (p->n_hbuckets - 1)] = e;
+    p->n_hents++;
+    return e;
+}
+
 static void cache_drop(dd_processor *p)
 {
     for (size_t i = 0; i < p->n_buckets; i++) {
@@ -371,6 +443,7 @@ static void cache_drop(dd_processor *p)
     }
     p->n_cases = 0;
     atomic_store_explicit(&p->st.cache_cases, 0, memory_order_relaxed);
+    hcache_drop(p);
     if (p->sa) /* the alert module caches hospital keys under the same rules */
         dd_stream_alerts_forget(p->sa);
 }
@@ -1364,7 +1437,63 @@ static int add_change(dd_processor *p, const dd_contrib *oc, const dd_contrib *n
     return 0;
 }
 
-/* The summed deltas into the store batch: the t and the h key of each scope. */
+static int scope_keys(const scope_acc *s, char *kt, char *kh, size_t cap)
+{
+    const dd_scope *sc = &s->scope;
+    char ym[8];
+    dd_time_format_month(sc->month, ym, sizeof ym);
+    if (dd_store_key_month(kt, cap, sc->admdvs, sc->insutype, ym) < 0 ||
+        dd_store_key_hospital(kh, cap, sc->admdvs, sc->insutype, ym, sc->fixmedins_code) < 0)
+        return -1;
+    return 0;
+}
+
+/* The hospital keys of this batch's scopes that are not cached: one fetch of
+ * all their counters (0 = nothing to fetch, 1 = planned, -1 = error). */
+static int hcache_plan(dd_processor *p)
+{
+    fetch_clear(p);
+    for (int k = 0; k < p->n_sc; k++) {
+        char kt[256], kh[256];
+        if (scope_keys(&p->sc[k], kt, kh, sizeof kh))
+            return fail_at(p, __LINE__);
+        if (hcache_find(p, kh, hash_str(kh)))
+            continue;
+        for (int i = 0; i < DD_CTR__COUNT; i++)
+            if (add_fetch(p, kh, dd_counter_name((dd_counter)i)) < 0)
+                return fail_at(p, __LINE__);
+    }
+    return p->n_fetch > 0;
+}
+
+/* The fetched counters into new cache entries (absent field = 0). -2: a
+ * value that is not an int64 (nothing is written). */
+static int hcache_take(dd_processor *p)
+{
+    for (size_t j = 0; j < p->n_fetch; j += DD_CTR__COUNT) {
+        const char *kh = p->fa + p->fko[j];
+        hentry *e = hcache_add(p, kh, hash_str(kh));
+        if (!e)
+            return fail_at(p, __LINE__);
+        for (int i = 0; i < DD_CTR__COUNT; i++) {
+            const char *v = p->fvals[j + (size_t)i], *q = v;
+            if (!v)
+                continue;
+            if (dd_i64_scan(&q, &e->v[i]) || *q) {
+                snprintf(p->errstr, sizeof p->errstr, "%s %s is not an int64 (\"%.40s\")", kh,
+                         dd_counter_name((dd_counter)i), v);
+                plog(p, 0, "%s", p->errstr);
+                return -2;
+            }
+        }
+    }
+    fetch_clear(p);
+    return 0;
+}
+
+/* The summed deltas into the store batch: increments of the region's t key
+ * (many members write it) and the new values of the cached h key (one
+ * writer). -2: a counter would leave int64. */
 static int flush_scopes(dd_processor *p)
 {
     for (int k = 0; k < p->n_sc; k++) {
@@ -1372,16 +1501,24 @@ static int flush_scopes(dd_processor *p)
         const dd_scope *sc = &s->scope;
         char ym[8], kt[256], kh[256];
         dd_time_format_month(sc->month, ym, sizeof ym);
-        if (dd_store_key_month(kt, sizeof kt, sc->admdvs, sc->insutype, ym) < 0 ||
-            dd_store_key_hospital(kh, sizeof kh, sc->admdvs, sc->insutype, ym,
-                                  sc->fixmedins_code) < 0)
+        if (scope_keys(s, kt, kh, sizeof kh))
+            return fail_at(p, __LINE__);
+        hentry *he = hcache_find(p, kh, hash_str(kh));
+        if (!he)
             return fail_at(p, __LINE__);
         for (int i = 0; i < DD_CTR__COUNT; i++) {
             if (!s->d[i])
                 continue;
             const char *f = dd_counter_name((dd_counter)i);
+            int64_t nv;
+            if (__builtin_add_overflow(he->v[i], s->d[i], &nv)) {
+                snprintf(p->errstr, sizeof p->errstr, "%s %s would leave int64", kh, f);
+                plog(p, 0, "%s", p->errstr);
+                return -2;
+            }
+            he->v[i] = nv;
             if (dd_store_batch_incr(p->sb, kt, f, s->d[i]) ||
-                dd_store_batch_incr(p->sb, kh, f, s->d[i]))
+                dd_store_batch_set_i64(p->sb, kh, f, nv))
                 return fail_at(p, __LINE__);
         }
         if (s->hs) {
@@ -1488,8 +1625,6 @@ static int apply_all(dd_processor *p)
                 return fail_at(p, __LINE__);
         }
     }
-    if (flush_scopes(p))
-        return -1;
     for (int i = 0; i < p->n_dirty; i++) {
         centry *e = p->dirty[i];
         char *rec = NULL;
@@ -2027,6 +2162,7 @@ again:
     if (plan_fetch(p))
         goto oom;
     t_fetch = mono_ms();
+    size_t n_fetched = p->n_fetch;
     rc = with_redis(p, allow_wait, op_fetch, NULL, "fetch");
     if (rc)
         goto out;
@@ -2045,6 +2181,29 @@ again:
         goto out;
     }
     int ar = apply_all(p);
+    if (ar == -1)
+        goto oom;
+    if (ar == -2) {
+        rc = R_FATAL;
+        goto out;
+    }
+    /* hospital totals not cached yet: one more read (first touch only) */
+    ar = hcache_plan(p);
+    if (ar < 0)
+        goto oom;
+    if (ar > 0) {
+        rc = with_redis(p, allow_wait, op_fetch, NULL, "hospital totals read");
+        if (rc)
+            goto out;
+        ar = hcache_take(p);
+        if (ar == -1)
+            goto oom;
+        if (ar == -2) {
+            rc = R_FATAL;
+            goto out;
+        }
+    }
+    ar = flush_scopes(p);
     if (ar == -1)
         goto oom;
     if (ar == -2) {
@@ -2073,6 +2232,11 @@ again:
             goto out;
         INC(batches);
         atomic_store_explicit(&p->st.last_commit_ms, wall_ms(), memory_order_relaxed);
+        /* a region batch already in Redis was written by another member (a
+         * zombie, or the one before a crash): what this member derived from
+         * its caches may not be what Redis holds, so read it again */
+        if (cr.duplicates)
+            cache_drop(p);
     }
     /* the batch's alert markers are in Redis: owed from here on, evaluated
      * below or within alerts.eval_interval_ms (main loop), else by recover() */
@@ -2133,7 +2297,7 @@ again:
     plog(p, 3,
          "batch of %d: decode+plan %lld ms, fetch %lld ms (%zu keys), apply %lld ms, "
          "redis commit %lld ms (%zu fields), outputs %lld ms, kafka commit %lld ms",
-         p->nb, (long long)(t_fetch - t0), (long long)(t_apply - t_fetch), p->n_fetch,
+         p->nb, (long long)(t_fetch - t0), (long long)(t_apply - t_fetch), n_fetched,
          (long long)(t_commit - t_apply), (long long)(t_out - t_commit),
          dd_store_batch_fields(p->sb), (long long)(t_kafka - t_out),
          (long long)(mono_ms() - t_kafka));
@@ -2553,6 +2717,7 @@ void dd_processor_destroy(dd_processor *p)
     }
     cache_drop(p);
     free(p->buckets);
+    free(p->hbuckets);
     if (p->w)
         for (int r = 0; r < p->n_regions; r++)
             free(p->w[r]);
