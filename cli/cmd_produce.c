@@ -20,7 +20,8 @@ static void produce_usage(FILE *out)
     fprintf(out,
             "usage: drgdip produce --events FILE.jsonl --brokers HOST:PORT[,...]\n"
             "                      [--format json|avro|mix] [--mix] [--topic T]\n"
-            "                      [-X key=value]... [--timeout SECONDS] [--quiet]\n\n"
+            "                      [--key fixmedins_code|setl_id] [-X key=value]...\n"
+            "                      [--timeout SECONDS] [--quiet]\n\n"
             "Sends each line of FILE ('-' = stdin; empty lines skipped) as one Kafka\n"
             "message keyed by its fixmedins_code, so a hospital's events keep their order.\n\n"
             "  --format json   the exact bytes of each line (default)\n"
@@ -29,6 +30,8 @@ static void produce_usage(FILE *out)
             "                  its raw bytes (the processor dead-letters it) and counted\n"
             "  --format mix    (or --mix) alternate JSON and Avro per message\n"
             "  --topic T       default drgdip.settlements\n"
+            "  --key setl_id   key by setl_id instead (violates SPEC §2: a hospital is\n"
+            "                  spread over partitions; for testing the processor)\n"
             "  -X key=value    extra librdkafka producer property (repeatable; SASL, TLS)\n"
             "  --timeout S     wait at most S seconds for delivery reports (default 60)\n"
             "  --quiet         no summary\n\n"
@@ -65,6 +68,7 @@ int dd_cmd_produce(int argc, char **argv)
     int n_extra = 0, quiet = 0;
     long timeout_s = 60;
     dd_produce_format fmt = DD_PRODUCE_JSON;
+    int key_setl = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -100,6 +104,15 @@ int dd_cmd_produce(int argc, char **argv)
                 fmt = DD_PRODUCE_MIX;
             else {
                 fprintf(stderr, "drgdip produce: --format must be json, avro or mix\n");
+                return 2;
+            }
+        } else if (!strcmp(a, "--key")) {
+            if (!strcmp(v, "fixmedins_code"))
+                key_setl = 0;
+            else if (!strcmp(v, "setl_id"))
+                key_setl = 1;
+            else {
+                fprintf(stderr, "drgdip produce: --key must be fixmedins_code or setl_id\n");
                 return 2;
             }
         } else if (!strcmp(a, "-X")) {
@@ -145,6 +158,7 @@ int dd_cmd_produce(int argc, char **argv)
         free(buf);
         return 1;
     }
+    dd_producer_key_by_setl_id(p, key_setl);
     int tty = isatty(STDERR_FILENO);
     double t0 = now_s(), last = t0;
     size_t done = 0;

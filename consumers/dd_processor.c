@@ -109,16 +109,25 @@ typedef struct centry {
 } centry;
 
 /* Cached hospital totals dd:{R}:h:<insutype>:<month>:<hospital>. A hospital's
- * events share one partition, so while this member owns it it is the only
- * writer of these keys: it sends their new values (cached value + the
+ * events share one partition (SPEC §2), so the member that owns it is the
+ * only writer of these keys: it sends their new values (cached value + the
  * batch's delta) instead of increments, which spares Redis a read and Lua
- * arithmetic per field. Dropped under the case cache's rules. */
+ * arithmetic per field. The writer is claimed per hospital in dd:{R}:hp
+ * (partition; checked by the commit script); a hospital whose events come
+ * from two partitions (mis-keyed producer, partition count changed) is
+ * marked "*" there and its totals go back to increments. Dropped under the
+ * case cache's rules. */
 typedef struct hentry {
     struct hentry *next;
     uint64_t hash;
     char *key;
     int64_t v[DD_CTR__COUNT];
+    int32_t owner; /* claimed partition in dd:{R}:hp, HP_NONE: unclaimed */
+    int shared;    /* "*" there: increments */
 } hentry;
+
+#define HP_NONE INT32_MIN
+#define HP_MIXED (-2) /* a batch's scope touched from two partitions */
 
 enum { M_NONE = 0, M_BAD, M_REDELIVERED, M_DUP, M_APPLY };
 
@@ -154,6 +163,8 @@ typedef struct {
     dd_scope scope;
     uint64_t hash;
     int hs; /* a case entered this scope: HSET dd:{R}:hs:... */
+    int32_t part; /* partition of its events in the batch, HP_MIXED */
+    int shared;   /* its hospital's totals go by increments in this batch */
     int64_t d[DD_CTR__COUNT];
 } scope_acc;
 
@@ -176,7 +187,7 @@ typedef struct {
     _Atomic uint64_t latency[DD_PROC_LAT_BUCKETS];
 } astats;
 
-enum { R_OK = 0, R_FAIL = 1, R_ABANDONED = 2, R_STOPPED = 3, R_FATAL = 4 };
+enum { R_OK = 0, R_FAIL = 1, R_ABANDONED = 2, R_STOPPED = 3, R_FATAL = 4, R_REDO = 5 };
 
 struct dd_processor {
     const dd_config *cfg;
@@ -422,6 +433,7 @@ static hentry *hcache_add(dd_processor *p, const char *key, uint64_t h)
         return NULL;
     }
     e->hash = h;
+    e->owner = HP_NONE;
     e->next = p->hbuckets[h & (p->n_hbuckets - 1)];
     p->hbuckets[h & (p->n_hbuckets - 1)] = e;
     p->n_hents++;
@@ -953,6 +965,12 @@ static int with_redis(dd_processor *p, int allow_wait, redis_op op, void *ctx, c
     if (op(p, ctx) == 0)
         return R_OK;
     int code = dd_store_err(p->store);
+    if (code == DD_STORE_ERR_OWNER) {
+        /* another member writes a hospital of this batch: nothing of the
+         * region was written; the batch is read again and redone */
+        plog(p, 1, "redis %s: %s: batch redone", what, dd_store_errstr(p->store));
+        return R_REDO;
+    }
     if (!is_transient(code)) {
         snprintf(p->errstr, sizeof p->errstr, "redis %s: %s (%s)", what,
                  dd_store_errstr(p->store), dd_store_errcode_name(code));
@@ -1370,6 +1388,7 @@ static scope_acc *scope_get(dd_processor *p, const dd_scope *sc)
     scope_acc *a = &p->sc[p->n_sc];
     memset(a, 0, sizeof *a);
     a->scope = *sc;
+    a->part = HP_NONE;
     a->hash = h;
     size_t b = h & (p->sctab_cap - 1);
     while (p->sctab[b])
@@ -1403,13 +1422,22 @@ static int acc_add(scope_acc *a, const int64_t v[DD_CTR__COUNT], int sign)
 /* Counter deltas of one case change at the scopes of old and new:
  * counters(new) - counters(old) at one scope (the usual case); a case that
  * moved scope is retracted at the old one and added at the new one. */
-static int add_change(dd_processor *p, const dd_contrib *oc, const dd_contrib *nc)
+static void scope_part(scope_acc *s, int32_t part)
+{
+    if (s->part == HP_NONE)
+        s->part = part;
+    else if (s->part != part)
+        s->part = HP_MIXED;
+}
+
+static int add_change(dd_processor *p, const dd_contrib *oc, const dd_contrib *nc, int32_t part)
 {
     int64_t a[DD_CTR__COUNT], b[DD_CTR__COUNT];
     if (oc->in_scope && nc->in_scope && dd_scope_equal(&oc->scope, &nc->scope)) {
         scope_acc *s = scope_get(p, &nc->scope);
         if (!s)
             return -1;
+        scope_part(s, part);
         dd_contrib_counters(oc, a);
         dd_contrib_counters(nc, b);
         /* both are counter values of one case: the difference fits */
@@ -1421,6 +1449,7 @@ static int add_change(dd_processor *p, const dd_contrib *oc, const dd_contrib *n
         scope_acc *s = scope_get(p, &oc->scope);
         if (!s)
             return -1;
+        scope_part(s, part);
         dd_contrib_counters(oc, a);
         if (acc_add(s, a, -1))
             return -1;
@@ -1429,6 +1458,7 @@ static int add_change(dd_processor *p, const dd_contrib *oc, const dd_contrib *n
         scope_acc *s = scope_get(p, &nc->scope);
         if (!s)
             return -1;
+        scope_part(s, part);
         dd_contrib_counters(nc, b);
         if (acc_add(s, b, +1))
             return -1;
@@ -1448,29 +1478,35 @@ static int scope_keys(const scope_acc *s, char *kt, char *kh, size_t cap)
     return 0;
 }
 
+#define HFETCH (DD_CTR__COUNT + 1) /* the counters, then dd:{R}:hp <hospital> */
+
 /* The hospital keys of this batch's scopes that are not cached: one fetch of
- * all their counters (0 = nothing to fetch, 1 = planned, -1 = error). */
+ * all their counters and of the hospital's writer claim (0 = nothing to
+ * fetch, 1 = planned, -1 = error). */
 static int hcache_plan(dd_processor *p)
 {
     fetch_clear(p);
     for (int k = 0; k < p->n_sc; k++) {
-        char kt[256], kh[256];
-        if (scope_keys(&p->sc[k], kt, kh, sizeof kh))
+        char kt[256], kh[256], kp[64];
+        if (scope_keys(&p->sc[k], kt, kh, sizeof kh) ||
+            dd_store_key_hospital_owners(kp, sizeof kp, p->sc[k].scope.admdvs) < 0)
             return fail_at(p, __LINE__);
         if (hcache_find(p, kh, hash_str(kh)))
             continue;
         for (int i = 0; i < DD_CTR__COUNT; i++)
             if (add_fetch(p, kh, dd_counter_name((dd_counter)i)) < 0)
                 return fail_at(p, __LINE__);
+        if (add_fetch(p, kp, p->sc[k].scope.fixmedins_code) < 0)
+            return fail_at(p, __LINE__);
     }
     return p->n_fetch > 0;
 }
 
-/* The fetched counters into new cache entries (absent field = 0). -2: a
- * value that is not an int64 (nothing is written). */
+/* The fetched counters and claims into new cache entries (absent field =
+ * 0). -2: a value that is not an int64 (nothing is written). */
 static int hcache_take(dd_processor *p)
 {
-    for (size_t j = 0; j < p->n_fetch; j += DD_CTR__COUNT) {
+    for (size_t j = 0; j + HFETCH <= p->n_fetch; j += HFETCH) {
         const char *kh = p->fa + p->fko[j];
         hentry *e = hcache_add(p, kh, hash_str(kh));
         if (!e)
@@ -1486,30 +1522,88 @@ static int hcache_take(dd_processor *p)
                 return -2;
             }
         }
+        const char *w = p->fvals[j + DD_CTR__COUNT], *q = w;
+        int64_t part;
+        if (!w)
+            e->owner = HP_NONE;
+        else if (!strcmp(w, "*"))
+            e->shared = 1;
+        else if (!dd_i64_scan(&q, &part) && !*q && part >= 0 && part <= INT32_MAX)
+            e->owner = (int32_t)part;
+        else /* not ours to judge: whoever wrote it, increments stay exact */
+            e->shared = 1;
     }
     fetch_clear(p);
     return 0;
 }
 
+/* Which scopes' hospitals go by increments in this batch: the hospital is
+ * marked "*", or its events came from two partitions (in this batch, or
+ * another partition holds its claim). One decision per hospital. */
+static int hcache_decide(dd_processor *p)
+{
+    int any = 0;
+    for (int k = 0; k < p->n_sc; k++) {
+        scope_acc *s = &p->sc[k];
+        char kt[256], kh[256];
+        if (scope_keys(s, kt, kh, sizeof kh))
+            return fail_at(p, __LINE__);
+        const hentry *he = hcache_find(p, kh, hash_str(kh));
+        if (!he)
+            return fail_at(p, __LINE__);
+        s->shared = he->shared || s->part == HP_MIXED ||
+                    (he->owner != HP_NONE && he->owner != s->part);
+        any |= s->shared;
+    }
+    if (!any)
+        return 0;
+    for (int k = 0; k < p->n_sc; k++)
+        for (int j = 0; j < p->n_sc && !p->sc[k].shared; j++)
+            if (p->sc[j].shared &&
+                !strcmp(p->sc[j].scope.fixmedins_code, p->sc[k].scope.fixmedins_code) &&
+                !strcmp(p->sc[j].scope.admdvs, p->sc[k].scope.admdvs))
+                p->sc[k].shared = 1;
+    return 0;
+}
+
 /* The summed deltas into the store batch: increments of the region's t key
- * (many members write it) and the new values of the cached h key (one
- * writer). -2: a counter would leave int64. */
+ * (many members write it); for the h key the new values (cached value + sum)
+ * with the hospital's claim, or increments when the hospital is shared.
+ * -2: a counter would leave int64. */
 static int flush_scopes(dd_processor *p)
 {
+    if (hcache_decide(p))
+        return -1;
     for (int k = 0; k < p->n_sc; k++) {
         const scope_acc *s = &p->sc[k];
         const dd_scope *sc = &s->scope;
-        char ym[8], kt[256], kh[256];
+        char ym[8], kt[256], kh[256], kp[64];
         dd_time_format_month(sc->month, ym, sizeof ym);
-        if (scope_keys(s, kt, kh, sizeof kh))
+        if (scope_keys(s, kt, kh, sizeof kh) ||
+            dd_store_key_hospital_owners(kp, sizeof kp, sc->admdvs) < 0)
             return fail_at(p, __LINE__);
         hentry *he = hcache_find(p, kh, hash_str(kh));
         if (!he)
             return fail_at(p, __LINE__);
+        if (s->shared && !he->shared) {
+            he->shared = 1;
+            plog(p, 1,
+                 "hospital %s (region %s): events from more than one partition (producers "
+                 "must key by fixmedins_code): its totals are summed by increments from now on",
+                 sc->fixmedins_code, sc->admdvs);
+        }
+        int wrote = 0;
         for (int i = 0; i < DD_CTR__COUNT; i++) {
             if (!s->d[i])
                 continue;
             const char *f = dd_counter_name((dd_counter)i);
+            if (dd_store_batch_incr(p->sb, kt, f, s->d[i]))
+                return fail_at(p, __LINE__);
+            if (s->shared) {
+                if (dd_store_batch_incr(p->sb, kh, f, s->d[i]))
+                    return fail_at(p, __LINE__);
+                continue;
+            }
             int64_t nv;
             if (__builtin_add_overflow(he->v[i], s->d[i], &nv)) {
                 snprintf(p->errstr, sizeof p->errstr, "%s %s would leave int64", kh, f);
@@ -1517,8 +1611,18 @@ static int flush_scopes(dd_processor *p)
                 return -2;
             }
             he->v[i] = nv;
-            if (dd_store_batch_incr(p->sb, kt, f, s->d[i]) ||
-                dd_store_batch_set_i64(p->sb, kh, f, nv))
+            wrote = 1;
+            if (dd_store_batch_set_i64(p->sb, kh, f, nv))
+                return fail_at(p, __LINE__);
+        }
+        if (s->shared) {
+            if (dd_store_batch_set(p->sb, kp, sc->fixmedins_code, "*"))
+                return fail_at(p, __LINE__);
+        } else if (wrote) {
+            char pb[16];
+            snprintf(pb, sizeof pb, "%d", (int)s->part);
+            he->owner = s->part;
+            if (dd_store_batch_claim(p->sb, kp, sc->fixmedins_code, pb))
                 return fail_at(p, __LINE__);
         }
         if (s->hs) {
@@ -1599,7 +1703,7 @@ static int apply_all(dd_processor *p)
             if (ch > 0) {
                 dd_contrib nc;
                 dd_case_contribution(p->ds, &e->c, &e->memo, &nc);
-                if (add_change(p, &e->contrib, &nc))
+                if (add_change(p, &e->contrib, &nc, m->partition))
                     return fail_at(p, __LINE__);
                 if (p->sa && dd_stream_alerts_case_change(p->sa, p->sb, &e->c, &e->contrib, &nc))
                     return fail_at(p, __LINE__);
@@ -1868,11 +1972,12 @@ static void alerts_evaluate(dd_processor *p, uint64_t seq)
     alerts_recover(p); /* after: it reuses the batch state */
 }
 
-static void seek_back_cooperative(dd_processor *p)
+static void seek_back(dd_processor *p, int always)
 {
-    if (!p->cooperative || !p->nb)
+    if ((!p->cooperative && !always) || !p->nb)
         return;
-    /* cooperative: partitions we still own must not skip the abandoned messages */
+    /* cooperative (or a batch to redo): partitions we still own must not
+     * skip the abandoned messages */
     rd_kafka_topic_partition_list_t *a = NULL;
     if (rd_kafka_assignment(p->consumer, &a) || !a)
         return;
@@ -2328,7 +2433,7 @@ out:
     cache_drop(p);
     p->w_stale = 1;
     fetch_clear(p);
-    seek_back_cooperative(p);
+    seek_back(p, rc == R_REDO);
     free_msgs(p);
     p->in_flight = 0;
     return rc;

@@ -20,12 +20,15 @@
  *                           offsets (decimal strings; runs, so HMGET/HSET
  *                           take unpack(ARGV, i, j) without a copy)
  *      then for each data key KEYS[k], k = 2 .. #KEYS, in order:
- *        ni, ns, nd, ex, ni fields, their ni deltas, ns x (field, value),
- *        nd fields to HDEL; ex = EXPIRE seconds, "0" none.
+ *        ni, ns, nd, nc, ex, ni fields, their ni deltas, ns x (field,
+ *        value), nd fields to HDEL, nc x (field, value) claims; ex =
+ *        EXPIRE seconds, "0" none. A claim is a compare-and-set-if-absent:
+ *        the field must be absent (then it is written) or hold the value.
  *    Deltas are canonical int64 decimals (formatted here), so the script
  *    does not re-check them. It returns 1 (applied) or 0 (duplicate: every
  *    offset at or below the stored one), or an error reply before any
- *    write: DDCONFLICT, WRONGTYPE, DDNOTINT, DDRANGE, DDARG.
+ *    write: DDCONFLICT, WRONGTYPE, DDNOTINT, DDRANGE, DDARG, DDOWNER (a
+ *    claimed field holds another value).
  *  - Checks before writes: keys with increments are read with one HMGET
  *    per key through redis.pcall (it fails on a non-hash: WRONGTYPE naming
  *    the key) and every new value is computed then (absent field: the delta
@@ -126,7 +129,7 @@ static const char dd_store_lua[] =
     "  local ni = tonum(ARGV[a])\n"
     "  if ni == 0 then break end\n"
     "  local key = KEYS[k]\n"
-    "  local fa = a + 4\n"
+    "  local fa = a + 5\n"
     "  local da = fa + ni\n"
     "  local w, nw, slow = {}, 0, nil\n"
     "  local j0 = 0\n"
@@ -159,7 +162,7 @@ static const char dd_store_lua[] =
     "  end\n"
     "  plan[k] = w\n"
     "  slowp[k] = slow\n"
-    "  a = da + ni + 2 * tonum(ARGV[a + 1]) + tonum(ARGV[a + 2])\n"
+    "  a = da + ni + 2 * tonum(ARGV[a + 1]) + tonum(ARGV[a + 2]) + 2 * tonum(ARGV[a + 3])\n"
     "  k = k + 1\n"
     "end\n"
     "-- Keys k .. nk only get sets, deletes or an EXPIRE: each must be a hash\n"
@@ -184,12 +187,37 @@ static const char dd_store_lua[] =
     "  local bad = check(i, j)\n"
     "  if bad then return redis.error_reply('WRONGTYPE ' .. bad .. ' is not a hash') end\n"
     "end\n"
+    "-- Claims: a claimed field must be absent (then it is written) or hold\n"
+    "-- the claimed value; anything else refuses the batch before any write.\n"
+    "local claimw = {}\n"
+    "a = 2 * np + 2\n"
+    "for k = 2, nk do\n"
+    "  local ni, ns, nd, nc = tonum(ARGV[a]), tonum(ARGV[a + 1]), tonum(ARGV[a + 2]), tonum(ARGV[a + 3])\n"
+    "  local ca = a + 5 + 2 * ni + 2 * ns + nd\n"
+    "  local w, nw = {}, 0\n"
+    "  for c0 = 0, nc - 1, 500 do\n"
+    "    local m = nc - c0\n"
+    "    if m > 500 then m = 500 end\n"
+    "    local fl = {}\n"
+    "    for i = 1, m do fl[i] = ARGV[ca + 2 * (c0 + i - 1)] end\n"
+    "    local cur = redis.call('HMGET', KEYS[k], unpack(fl))\n"
+    "    for i = 1, m do\n"
+    "      local want = ARGV[ca + 2 * (c0 + i - 1) + 1]\n"
+    "      if not cur[i] then w[nw + 1] = fl[i]; w[nw + 2] = want; nw = nw + 2\n"
+    "      elseif cur[i] ~= want then\n"
+    "        return redis.error_reply('DDOWNER ' .. KEYS[k] .. ' ' .. fl[i] .. ' is ' .. cur[i] .. ', not ' .. want)\n"
+    "      end\n"
+    "    end\n"
+    "  end\n"
+    "  if nw > 0 then claimw[k] = w end\n"
+    "  a = ca + 2 * nc\n"
+    "end\n"
     "-- Pass 2: the writes.\n"
     "a = 2 * np + 2\n"
     "for k = 2, nk do\n"
     "  local key = KEYS[k]\n"
-    "  local ni, ns, nd, ex = tonum(ARGV[a]), tonum(ARGV[a + 1]), tonum(ARGV[a + 2]), ARGV[a + 3]\n"
-    "  local sa = a + 4 + 2 * ni\n"
+    "  local ni, ns, nd, nc, ex = tonum(ARGV[a]), tonum(ARGV[a + 1]), tonum(ARGV[a + 2]), tonum(ARGV[a + 3]), ARGV[a + 4]\n"
+    "  local sa = a + 5 + 2 * ni\n"
     "  if ni > 0 then\n"
     "    local w = plan[k]\n"
     "    local j, n = 0, #w\n"
@@ -219,8 +247,16 @@ static const char dd_store_lua[] =
     "    redis.call('HDEL', key, unpack(ARGV, da + j, da + j + m - 1))\n"
     "    j = j + m\n"
     "  end\n"
+    "  local cw = claimw[k]\n"
+    "  j = 0\n"
+    "  while cw and j < #cw do\n"
+    "    local m = #cw - j\n"
+    "    if m > 1000 then m = 1000 end\n"
+    "    redis.call('HSET', key, unpack(cw, j + 1, j + m))\n"
+    "    j = j + m\n"
+    "  end\n"
     "  if ex ~= '0' then redis.call('EXPIRE', key, ex) end\n"
-    "  a = da + nd\n"
+    "  a = da + nd + 2 * nc\n"
     "end\n"
     "local o = {}\n"
     "for i = 1, np do\n"
@@ -310,6 +346,7 @@ const char *dd_store_errcode_name(int code)
     case DD_STORE_ERR_PROTOCOL: return "PROTOCOL";
     case DD_STORE_ERR_SERVER: return "SERVER";
     case DD_STORE_ERR_CONFLICT: return "CONFLICT";
+    case DD_STORE_ERR_OWNER: return "OWNER";
     default: return "UNKNOWN";
     }
 }
@@ -503,7 +540,7 @@ typedef struct {
 
 /* Per-key counts of a commit (entries of the key: ep[start .. start + n)). */
 typedef struct {
-    size_t ni, ns, nd; /* non-zero increments, sets, deletes */
+    size_t ni, ns, nd, nc; /* non-zero increments, sets, deletes, claims */
     size_t start, n;
 } dd_sc_kinfo;
 
@@ -1003,7 +1040,7 @@ typedef struct {
     size_t key;   /* index in keys */
     char *field;
     size_t field_len;
-    int is_set; /* 0 incr, 1 set, 2 del */
+    int is_set; /* 0 incr, 1 set, 2 del, 3 claim */
     int64_t delta;
     char *value;
     size_t value_len;
@@ -1244,8 +1281,9 @@ int dd_store_batch_incr(dd_store_batch *b, const char *key, const char *field, i
     return 0;
 }
 
+/* kind 1: set, 3: claim */
 static int dd_sb_set(dd_store_batch *b, const char *key, const char *field, const char *value,
-                     size_t vlen)
+                     size_t vlen, int kind)
 {
     if (b->err)
         return -1;
@@ -1260,12 +1298,14 @@ static int dd_sb_set(dd_store_batch *b, const char *key, const char *field, cons
         free(v);
         return -1;
     }
-    if (!created && e->is_set == 0) {
+    if (!created && (e->is_set == 0 || e->is_set == 3 || kind == 3)) {
         free(v);
-        return dd_sb_fail(b, DD_STORE_ERR_ARG, "field %.60s of %.100s both incremented and set",
-                          field, key);
+        if (kind == 3 && e->is_set == 3 && e->value_len == vlen && !memcmp(e->value, value, vlen))
+            return 0; /* the same claim again */
+        return dd_sb_fail(b, DD_STORE_ERR_ARG, "field %.60s of %.100s written two ways", field,
+                          key);
     }
-    e->is_set = 1;
+    e->is_set = kind;
     free(e->value);
     e->value = v;
     e->value_len = vlen;
@@ -1274,14 +1314,19 @@ static int dd_sb_set(dd_store_batch *b, const char *key, const char *field, cons
 
 int dd_store_batch_set(dd_store_batch *b, const char *key, const char *field, const char *value)
 {
-    return dd_sb_set(b, key, field, value, value ? strlen(value) : 0);
+    return dd_sb_set(b, key, field, value, value ? strlen(value) : 0, 1);
+}
+
+int dd_store_batch_claim(dd_store_batch *b, const char *key, const char *field, const char *value)
+{
+    return dd_sb_set(b, key, field, value, value ? strlen(value) : 0, 3);
 }
 
 int dd_store_batch_set_i64(dd_store_batch *b, const char *key, const char *field, int64_t value)
 {
     char buf[24];
     int n = snprintf(buf, sizeof buf, "%" PRId64, value);
-    return dd_sb_set(b, key, field, buf, (size_t)n);
+    return dd_sb_set(b, key, field, buf, (size_t)n, 1);
 }
 
 int dd_store_batch_del(dd_store_batch *b, const char *key, const char *field)
@@ -1292,9 +1337,9 @@ int dd_store_batch_del(dd_store_batch *b, const char *key, const char *field)
     dd_sb_entry *e = dd_sb_entry_get(b, key, field, &created);
     if (!e)
         return -1;
-    if (!created && e->is_set == 0)
-        return dd_sb_fail(b, DD_STORE_ERR_ARG, "field %.60s of %.100s both incremented and deleted",
-                          field, key);
+    if (!created && (e->is_set == 0 || e->is_set == 3))
+        return dd_sb_fail(b, DD_STORE_ERR_ARG, "field %.60s of %.100s written two ways", field,
+                          key);
     /* a later delete replaces an earlier set of the same field */
     free(e->value);
     e->value = NULL;
@@ -1411,6 +1456,8 @@ static int dd_sc_plan(dd_store *s, dd_store_batch *b)
         k->n++;
         if (e->is_set == 2)
             k->nd++;
+        else if (e->is_set == 3)
+            k->nc++;
         else if (e->is_set)
             k->ns++;
         else if (e->delta != 0)
@@ -1446,9 +1493,9 @@ static void dd_sc_build_region(dd_store *s, dd_store_batch *b, size_t r, size_t 
     size_t nk = 0, nargs = 0;
     for (size_t q = k0; q < k1; q++) {
         const dd_sc_kinfo *ki = &w->ki[w->ko[q].key];
-        if (ki->ni + ki->ns + ki->nd || b->keys[w->ko[q].key].expire_s > 0) {
+        if (ki->ni + ki->ns + ki->nd + ki->nc || b->keys[w->ko[q].key].expire_s > 0) {
             nk++;
-            nargs += 4 + 2 * ki->ni + 2 * ki->ns + ki->nd;
+            nargs += 5 + 2 * ki->ni + 2 * ki->ns + ki->nd + 2 * ki->nc;
         }
     }
     qsort(rg->offs, rg->noffs, sizeof *rg->offs, dd_sc_off_cmp);
@@ -1466,7 +1513,7 @@ static void dd_sc_build_region(dd_store *s, dd_store_batch *b, size_t r, size_t 
     for (size_t q = k0; q < k1; q++) {
         const dd_sc_kinfo *ki = &w->ki[w->ko[q].key];
         const dd_sb_key *k = &b->keys[w->ko[q].key];
-        if (ki->ni + ki->ns + ki->nd || k->expire_s > 0)
+        if (ki->ni + ki->ns + ki->nd + ki->nc || k->expire_s > 0)
             dd_s_buf_bulk(o, k->s, k->len);
     }
     dd_s_buf_i64(o, (int64_t)rg->noffs);
@@ -1477,12 +1524,13 @@ static void dd_sc_build_region(dd_store *s, dd_store_batch *b, size_t r, size_t 
     for (size_t q = k0; q < k1; q++) {
         const dd_sc_kinfo *ki = &w->ki[w->ko[q].key];
         const dd_sb_key *k = &b->keys[w->ko[q].key];
-        if (!(ki->ni + ki->ns + ki->nd) && k->expire_s <= 0)
+        if (!(ki->ni + ki->ns + ki->nd + ki->nc) && k->expire_s <= 0)
             continue;
         const void *const *ep = w->ep + ki->start; /* const dd_sb_entry * each */
         dd_s_buf_i64(o, (int64_t)ki->ni);
         dd_s_buf_i64(o, (int64_t)ki->ns);
         dd_s_buf_i64(o, (int64_t)ki->nd);
+        dd_s_buf_i64(o, (int64_t)ki->nc);
         dd_s_buf_i64(o, k->expire_s);
         if (ki->ni) {
             for (size_t i = 0; i < ki->n; i++) {
@@ -1509,6 +1557,14 @@ static void dd_sc_build_region(dd_store *s, dd_store_batch *b, size_t r, size_t 
                 const dd_sb_entry *e = ep[i];
                 if (e->is_set == 2)
                     dd_s_buf_bulk(o, e->field, e->field_len);
+            }
+        if (ki->nc)
+            for (size_t i = 0; i < ki->n; i++) {
+                const dd_sb_entry *e = ep[i];
+                if (e->is_set == 3) {
+                    dd_s_buf_bulk(o, e->field, e->field_len);
+                    dd_s_buf_bulk(o, e->value, e->value_len);
+                }
             }
     }
 }
@@ -1638,7 +1694,8 @@ int dd_store_commit(dd_store *s, dd_store_batch *b, dd_store_commit_result *res)
             } else {
                 int code = rep->type == REDIS_REPLY_ERROR
                                ? (!strncmp(rep->str, "DDCONFLICT", 10) ? DD_STORE_ERR_CONFLICT
-                                                                       : DD_STORE_ERR_SERVER)
+                                  : !strncmp(rep->str, "DDOWNER", 7)  ? DD_STORE_ERR_OWNER
+                                                                      : DD_STORE_ERR_SERVER)
                                : DD_STORE_ERR_PROTOCOL;
                 w->state[r] = DD_SC_FAILED;
                 if (first_fail_code == DD_STORE_OK) {
@@ -2064,6 +2121,13 @@ int dd_store_key_hospitals(char *buf, size_t cap, const char *admdvs, int insuty
     if (!dd_s_region_ok(admdvs) || !dd_s_code_ok(month))
         return -1;
     return dd_s_keyfmt(buf, cap, "dd:{%s}:hs:%d:%s", admdvs, insutype, month);
+}
+
+int dd_store_key_hospital_owners(char *buf, size_t cap, const char *admdvs)
+{
+    if (!dd_s_region_ok(admdvs))
+        return -1;
+    return dd_s_keyfmt(buf, cap, "dd:{%s}:hp", admdvs);
 }
 
 int dd_store_key_cases(char *buf, size_t cap, const char *admdvs, const char *fixmedins)

@@ -90,7 +90,8 @@ typedef enum {
     DD_STORE_ERR_AUTH,     /* AUTH or SELECT refused */
     DD_STORE_ERR_PROTOCOL, /* unexpected reply shape */
     DD_STORE_ERR_SERVER,   /* an error reply (WRONGTYPE, DDRANGE, DDNOTINT, OOM, ...): region not applied */
-    DD_STORE_ERR_CONFLICT  /* offsets partly at/below, partly above the stored ones: not applied */
+    DD_STORE_ERR_CONFLICT, /* offsets partly at/below, partly above the stored ones: not applied */
+    DD_STORE_ERR_OWNER     /* a claimed field holds another value (DDOWNER): region not applied */
 } dd_store_errcode;
 
 const char *dd_store_errcode_name(int code); /* "OK", "ARG", "IO", ... */
@@ -160,6 +161,13 @@ void dd_store_batch_reset(dd_store_batch *b); /* empty it, keep its memory */
 /* key must hold a non-empty {tag}; field any bytes without NUL. */
 int dd_store_batch_incr(dd_store_batch *b, const char *key, const char *field, int64_t delta);
 int dd_store_batch_set(dd_store_batch *b, const char *key, const char *field, const char *value);
+/* Claim: at commit the field must be absent (it is then set to value) or
+ * already hold value; otherwise the region's script writes nothing and the
+ * commit fails with DD_STORE_ERR_OWNER ("DDOWNER <key> <field> is <current>,
+ * not <value>"). Claiming a field another way written in the batch is an
+ * error; the same claim twice is one. */
+int dd_store_batch_claim(dd_store_batch *b, const char *key, const char *field,
+                         const char *value);
 int dd_store_batch_set_i64(dd_store_batch *b, const char *key, const char *field, int64_t value);
 /* HDEL of a field (after the increments and sets of its key); a later set of
  * the same field in the batch replaces the delete and vice versa; a field
@@ -254,6 +262,9 @@ int dd_store_key_hospital(char *buf, size_t cap, const char *admdvs, int insutyp
                           const char *fixmedins);
 int dd_store_key_hospitals(char *buf, size_t cap, const char *admdvs, int insutype,
                            const char *month);
+/* dd:{R}:hp: hospital code -> the input partition whose member writes the
+ * hospital's h keys as values, or "*" (written by increments). */
+int dd_store_key_hospital_owners(char *buf, size_t cap, const char *admdvs);
 int dd_store_key_cases(char *buf, size_t cap, const char *admdvs, const char *fixmedins);
 int dd_store_key_events(char *buf, size_t cap, const char *admdvs);
 int dd_store_key_budget(char *buf, size_t cap, const char *admdvs, int insutype, int year);

@@ -21,6 +21,7 @@ struct dd_producer {
     dd_avro_buf abuf;
     dd_jw jw;
     uint64_t n; /* messages so far (MIX alternates on it) */
+    int key_setl; /* key by setl_id (tests of mis-keyed streams) */
     dd_producer_stats st;
     char err[512];
 };
@@ -160,13 +161,21 @@ static int use_avro(dd_producer *p)
     return p->fmt == DD_PRODUCE_AVRO || (p->fmt == DD_PRODUCE_MIX && (p->n & 1));
 }
 
+void dd_producer_key_by_setl_id(dd_producer *p, int on)
+{
+    p->key_setl = on != 0;
+}
+
 int dd_producer_send_line(dd_producer *p, const char *line, size_t len)
 {
     dd_event_error err;
     int decoded = dd_event_from_json(p->ev, p->doc, line, len, &err) == 0;
     const char *key = NULL;
     size_t klen = 0;
-    if (p->ev->has & DD_F_FIXMEDINS) { /* also from a partly decoded bad line */
+    if (p->key_setl && (p->ev->has & DD_F_SETL_ID)) {
+        key = p->ev->setl_id;
+        klen = strlen(key);
+    } else if (p->ev->has & DD_F_FIXMEDINS) { /* also from a partly decoded bad line */
         key = p->ev->fixmedins_code;
         klen = strlen(key);
     }

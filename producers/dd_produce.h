@@ -47,6 +47,11 @@ typedef struct dd_producer dd_producer;
 dd_producer *dd_producer_new(const char *brokers, const char *topic, dd_produce_format fmt,
                              const char *const *extra, char *errstr, size_t errlen);
 
+/* Key lines by setl_id instead of fixmedins_code (events without one keep
+ * fixmedins_code). Violates SPEC §2 on purpose: for testing how the
+ * processor copes with a producer that spreads a hospital over partitions. */
+void dd_producer_key_by_setl_id(dd_producer *p, int on);
+
 /* Send one JSONL line (without its newline). 0, or -1 on a local produce
  * error (errstr of the producer via dd_producer_errstr). */
 int dd_producer_send_line(dd_producer *p, const char *line, size_t len);

@@ -1127,3 +1127,62 @@ Test(store, many_partitions)
     dd_store_destroy(s);
     dd_redis_server_destroy(srv);
 }
+
+/* A claim is written when absent, accepted when equal, and otherwise refuses
+ * the whole region batch (DDOWNER) before any write; other regions of the
+ * same commit are judged on their own. */
+Test(store, claims)
+{
+    dd_redis_server *srv = start_server(DD_REDIS_PERSIST_NONE, NULL);
+    dd_store *s = open_store(srv, 0);
+    dd_store_batch *b = dd_store_batch_new();
+    const char *own = "dd:{220100}:hp";
+    dd_store_batch_claim(b, own, "H1", "3");
+    dd_store_batch_claim(b, own, "H1", "3"); /* the same claim twice is one */
+    dd_store_batch_set(b, K1, "v", "10");
+    dd_store_batch_offset(b, "220100", 3, 100);
+    cr_assert_eq(dd_store_commit(s, b, NULL), 0, "%s", dd_store_errstr(s));
+    dd_store_hash h;
+    cr_assert_eq(dd_store_hgetall(s, own, &h), 0);
+    cr_assert_eq(h.n, 1);
+    cr_assert_str_eq(h.fields[0].field, "H1");
+    cr_assert_str_eq(h.fields[0].value, "3");
+    dd_store_hash_free(&h);
+
+    /* equal: accepted, not rewritten */
+    dd_store_batch_reset(b);
+    dd_store_batch_claim(b, own, "H1", "3");
+    dd_store_batch_claim(b, own, "H2", "3");
+    dd_store_batch_set(b, K1, "v", "11");
+    dd_store_batch_offset(b, "220100", 3, 101);
+    cr_assert_eq(dd_store_commit(s, b, NULL), 0, "%s", dd_store_errstr(s));
+    cr_assert_eq(get_i64(s, K1, "v"), 11);
+    cr_assert_eq(get_i64(s, own, "H2"), 3);
+
+    /* another value: nothing of the region written, offsets untouched; the
+     * other region of the commit is applied */
+    dd_store_batch_reset(b);
+    dd_store_batch_claim(b, own, "H2", "3");
+    dd_store_batch_claim(b, own, "H1", "5");
+    dd_store_batch_set(b, K1, "v", "99");
+    dd_store_batch_incr(b, K3, "n", 7);
+    dd_store_batch_offset(b, "220100", 5, 7);
+    dd_store_batch_offset(b, "110100", 0, 1);
+    cr_assert_eq(dd_store_commit(s, b, NULL), -1);
+    cr_assert_eq(dd_store_err(s), DD_STORE_ERR_OWNER, "%s", dd_store_errstr(s));
+    cr_assert(strstr(dd_store_errstr(s), "DDOWNER dd:{220100}:hp H1 is 3, not 5"), "%s",
+              dd_store_errstr(s));
+    cr_assert_eq(get_i64(s, K1, "v"), 11);
+    cr_assert_eq(stored_offset(s, "220100", 5), -1);
+    cr_assert_eq(get_i64(s, K3, "n"), 7);
+
+    /* a claim and another write of one field in one batch: refused */
+    dd_store_batch_reset(b);
+    dd_store_batch_set(b, own, "H3", "1");
+    cr_assert_eq(dd_store_batch_claim(b, own, "H3", "1"), -1);
+    cr_assert(dd_store_batch_err(b));
+
+    dd_store_batch_destroy(b);
+    dd_store_destroy(s);
+    dd_redis_server_destroy(srv);
+}

@@ -65,6 +65,15 @@ timeout 60 "$BIN" produce --events "$T/bad.jsonl" --brokers "$BS" --topic t.bad 
 grep -q "raw 2 undecodable, 1 without key), 2 delivered" "$T/p4.err" || fail "bad summary: $(cat "$T/p4.err")"
 consume t.bad '%s\n' | grep -q '^garbage line$' || fail "raw bytes not sent as they are"
 
+# --key setl_id: keyed by the settlement (events without one keep the hospital)
+grep -m1 '"setl_id"' "$T/ev.jsonl" >"$T/one.jsonl"
+setl=$(grep -o '"setl_id": *"[^"]*"' "$T/one.jsonl" | sed 's/.*"\([^"]*\)"$/\1/')
+timeout 60 "$BIN" produce --events "$T/one.jsonl" --brokers "$BS" --topic t.key --key setl_id \
+    --quiet || fail "produce --key setl_id"
+[ "$(consume t.key '%k\n' | head -1)" = "$setl" ] || fail "--key setl_id: key is not $setl"
+"$BIN" produce --events "$T/one.jsonl" --brokers "$BS" --key psn_no >/dev/null 2>&1
+[ $? -eq 2 ] || fail "--key psn_no must be a usage error (exit 2)"
+
 timeout 30 "$BIN" produce --events "$T/bad.jsonl" --brokers 127.0.0.1:1 --timeout 2 \
     >/dev/null 2>&1
 [ $? -eq 1 ] || fail "unreachable broker must exit 1"
