@@ -2248,6 +2248,7 @@ static int process_batch(dd_processor *p, int allow_wait, int sync_commit)
     dd_jw_reset(&p->out);
     int rc = R_OK, restarts = 0;
     int64_t t0 = mono_ms(), t_fetch = 0, t_apply = 0, t_commit = 0;
+    int drop_caches = 0;
 
 again:
     check_restart(p);
@@ -2339,9 +2340,9 @@ again:
         atomic_store_explicit(&p->st.last_commit_ms, wall_ms(), memory_order_relaxed);
         /* a region batch already in Redis was written by another member (a
          * zombie, or the one before a crash): what this member derived from
-         * its caches may not be what Redis holds, so read it again */
-        if (cr.duplicates)
-            cache_drop(p);
+         * its caches may not be what Redis holds, so they are dropped at the
+         * end of the batch (its entries are still in use until then) */
+        drop_caches = cr.duplicates > 0;
     }
     /* the batch's alert markers are in Redis: owed from here on, evaluated
      * below or within alerts.eval_interval_ms (main loop), else by recover() */
@@ -2406,7 +2407,7 @@ again:
          (long long)(t_commit - t_apply), (long long)(t_out - t_commit),
          dd_store_batch_fields(p->sb), (long long)(t_kafka - t_out),
          (long long)(mono_ms() - t_kafka));
-    if (p->n_cases > p->cache_max)
+    if (drop_caches || p->n_cases > p->cache_max)
         cache_drop(p);
     atomic_store_explicit(&p->st.cache_cases, p->n_cases, memory_order_relaxed);
     atomic_fetch_add_explicit(&p->st.handled, (uint64_t)p->nb, memory_order_relaxed);
