@@ -165,6 +165,7 @@ typedef struct {
     int hs; /* a case entered this scope: HSET dd:{R}:hs:... */
     int32_t part; /* partition of its events in the batch, HP_MIXED */
     int shared;   /* its hospital's totals go by increments in this batch */
+    struct hentry *he; /* its cached h key (set by hcache_decide) */
     int64_t d[DD_CTR__COUNT];
 } scope_acc;
 
@@ -1548,9 +1549,10 @@ static int hcache_decide(dd_processor *p)
         char kt[256], kh[256];
         if (scope_keys(s, kt, kh, sizeof kh))
             return fail_at(p, __LINE__);
-        const hentry *he = hcache_find(p, kh, hash_str(kh));
+        hentry *he = hcache_find(p, kh, hash_str(kh));
         if (!he)
             return fail_at(p, __LINE__);
+        s->he = he;
         s->shared = he->shared || s->part == HP_MIXED ||
                     (he->owner != HP_NONE && he->owner != s->part);
         any |= s->shared;
@@ -1582,9 +1584,7 @@ static int flush_scopes(dd_processor *p)
         if (scope_keys(s, kt, kh, sizeof kh) ||
             dd_store_key_hospital_owners(kp, sizeof kp, sc->admdvs) < 0)
             return fail_at(p, __LINE__);
-        hentry *he = hcache_find(p, kh, hash_str(kh));
-        if (!he)
-            return fail_at(p, __LINE__);
+        hentry *he = s->he;
         if (s->shared && !he->shared) {
             he->shared = 1;
             plog(p, 1,
@@ -2287,29 +2287,18 @@ again:
         goto out;
     }
     int ar = apply_all(p);
-    if (ar == -1)
-        goto oom;
-    if (ar == -2) {
-        rc = R_FATAL;
-        goto out;
-    }
-    /* hospital totals not cached yet: one more read (first touch only) */
-    ar = hcache_plan(p);
-    if (ar < 0)
-        goto oom;
-    if (ar > 0) {
-        rc = with_redis(p, allow_wait, op_fetch, NULL, "hospital totals read");
-        if (rc)
-            goto out;
-        ar = hcache_take(p);
-        if (ar == -1)
-            goto oom;
-        if (ar == -2) {
-            rc = R_FATAL;
-            goto out;
+    if (ar == 0) {
+        /* hospital totals not cached yet: one more read (first touch only) */
+        ar = hcache_plan(p);
+        if (ar > 0) {
+            rc = with_redis(p, allow_wait, op_fetch, NULL, "hospital totals read");
+            if (rc)
+                goto out;
+            ar = hcache_take(p);
         }
+        if (ar == 0)
+            ar = flush_scopes(p);
     }
-    ar = flush_scopes(p);
     if (ar == -1)
         goto oom;
     if (ar == -2) {

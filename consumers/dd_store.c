@@ -1479,6 +1479,18 @@ static int dd_sc_plan(dd_store *s, dd_store_batch *b)
     return 0;
 }
 
+/* The (field, value) pairs of the entries of one kind (1 set, 3 claim). */
+static void dd_sc_put_pairs(dd_s_buf *o, const void *const *ep, size_t n, int kind)
+{
+    for (size_t i = 0; i < n; i++) {
+        const dd_sb_entry *e = ep[i];
+        if (e->is_set == kind) {
+            dd_s_buf_bulk(o, e->field, e->field_len);
+            dd_s_buf_bulk(o, e->value, e->value_len);
+        }
+    }
+}
+
 /* Append region r's EVALSHA (ARGV layout at the top of this file) to
  * s->cbuf; *kpos walks the sorted keys. */
 static void dd_sc_build_region(dd_store *s, dd_store_batch *b, size_t r, size_t *kpos)
@@ -1545,13 +1557,7 @@ static void dd_sc_build_region(dd_store *s, dd_store_batch *b, size_t r, size_t 
             }
         }
         if (ki->ns)
-            for (size_t i = 0; i < ki->n; i++) {
-                const dd_sb_entry *e = ep[i];
-                if (e->is_set == 1) {
-                    dd_s_buf_bulk(o, e->field, e->field_len);
-                    dd_s_buf_bulk(o, e->value, e->value_len);
-                }
-            }
+            dd_sc_put_pairs(o, ep, ki->n, 1);
         if (ki->nd)
             for (size_t i = 0; i < ki->n; i++) {
                 const dd_sb_entry *e = ep[i];
@@ -1559,13 +1565,7 @@ static void dd_sc_build_region(dd_store *s, dd_store_batch *b, size_t r, size_t 
                     dd_s_buf_bulk(o, e->field, e->field_len);
             }
         if (ki->nc)
-            for (size_t i = 0; i < ki->n; i++) {
-                const dd_sb_entry *e = ep[i];
-                if (e->is_set == 3) {
-                    dd_s_buf_bulk(o, e->field, e->field_len);
-                    dd_s_buf_bulk(o, e->value, e->value_len);
-                }
-            }
+            dd_sc_put_pairs(o, ep, ki->n, 3);
     }
 }
 
