@@ -412,6 +412,8 @@ void dd_stream_alerts_get_stats(const dd_stream_alerts *s, dd_stream_alerts_stat
     *out = s->st;
 }
 
+static const char *sc_key(const void *ctx, size_t i, size_t *len);
+
 void dd_stream_alerts_batch_reset(dd_stream_alerts *s)
 {
     for (size_t i = 0; i < s->n_stale; i++)
@@ -427,6 +429,14 @@ void dd_stream_alerts_batch_reset(dd_stream_alerts *s)
         s->n_sc = 0;
         s->sc_from = 0;
         smap_clear(&s->sc_map);
+    } else if (s->n_sc > s->sc_from) {
+        /* scopes of an attempt that was not committed (a batch redone or
+         * dropped): only the committed batches' owed scopes stay, else the
+         * next prepare would mark regions the new batch has no offset for */
+        s->n_sc = s->sc_from;
+        smap_clear(&s->sc_map);
+        for (size_t i = 0; i < s->n_sc; i++) /* the table is large enough: no allocation */
+            smap_find(&s->sc_map, s, sc_key, (const char *)&s->sc[i], sizeof s->sc[i], (long)i, i);
     }
     s->have_pending = 0;
     for (int r = 0; r < s->n_regions; r++) {
