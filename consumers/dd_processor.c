@@ -165,7 +165,7 @@ typedef struct {
     int hs; /* a case entered this scope: HSET dd:{R}:hs:... */
     int32_t part; /* partition of its events in the batch, HP_MIXED */
     int shared;   /* its hospital's totals go by increments in this batch */
-    struct hentry *he; /* its cached h key (set by hcache_decide) */
+    struct hentry *he; /* its cached h key (hcache_plan, else hcache_decide) */
     int64_t d[DD_CTR__COUNT];
 } scope_acc;
 
@@ -1489,11 +1489,12 @@ static int hcache_plan(dd_processor *p)
     fetch_clear(p);
     for (int k = 0; k < p->n_sc; k++) {
         char kt[256], kh[256], kp[64];
-        if (scope_keys(&p->sc[k], kt, kh, sizeof kh) ||
-            dd_store_key_hospital_owners(kp, sizeof kp, p->sc[k].scope.admdvs) < 0)
+        if (scope_keys(&p->sc[k], kt, kh, sizeof kh))
             return fail_at(p, __LINE__);
-        if (hcache_find(p, kh, hash_str(kh)))
+        if ((p->sc[k].he = hcache_find(p, kh, hash_str(kh))))
             continue;
+        if (dd_store_key_hospital_owners(kp, sizeof kp, p->sc[k].scope.admdvs) < 0)
+            return fail_at(p, __LINE__);
         for (int i = 0; i < DD_CTR__COUNT; i++)
             if (add_fetch(p, kh, dd_counter_name((dd_counter)i)) < 0)
                 return fail_at(p, __LINE__);
@@ -1546,13 +1547,12 @@ static int hcache_decide(dd_processor *p)
     int any = 0;
     for (int k = 0; k < p->n_sc; k++) {
         scope_acc *s = &p->sc[k];
-        char kt[256], kh[256];
-        if (scope_keys(s, kt, kh, sizeof kh))
-            return fail_at(p, __LINE__);
-        hentry *he = hcache_find(p, kh, hash_str(kh));
-        if (!he)
-            return fail_at(p, __LINE__);
-        s->he = he;
+        if (!s->he) { /* read by this batch: found once more */
+            char kt[256], kh[256];
+            if (scope_keys(s, kt, kh, sizeof kh) || !(s->he = hcache_find(p, kh, hash_str(kh))))
+                return fail_at(p, __LINE__);
+        }
+        const hentry *he = s->he;
         s->shared = he->shared || s->part == HP_MIXED ||
                     (he->owner != HP_NONE && he->owner != s->part);
         any |= s->shared;
@@ -1581,8 +1581,7 @@ static int flush_scopes(dd_processor *p)
         const dd_scope *sc = &s->scope;
         char ym[8], kt[256], kh[256], kp[64];
         dd_time_format_month(sc->month, ym, sizeof ym);
-        if (scope_keys(s, kt, kh, sizeof kh) ||
-            dd_store_key_hospital_owners(kp, sizeof kp, sc->admdvs) < 0)
+        if (scope_keys(s, kt, kh, sizeof kh))
             return fail_at(p, __LINE__);
         hentry *he = s->he;
         if (s->shared && !he->shared) {
@@ -1615,6 +1614,8 @@ static int flush_scopes(dd_processor *p)
             if (dd_store_batch_set_i64(p->sb, kh, f, nv))
                 return fail_at(p, __LINE__);
         }
+        if ((s->shared || wrote) && dd_store_key_hospital_owners(kp, sizeof kp, sc->admdvs) < 0)
+            return fail_at(p, __LINE__);
         if (s->shared) {
             if (dd_store_batch_set(p->sb, kp, sc->fixmedins_code, "*"))
                 return fail_at(p, __LINE__);
